@@ -1,0 +1,287 @@
+//! Statement → sparse TF-IDF vector: word unigrams and bigrams, character bigrams, the statement's role,
+//! and one indicator per theme whose rules fired.
+//!
+//! linfa's vectorizers are single-threaded and take plain `fn` tokenizers, so vocabulary and vectors are
+//! built here, in parallel, from the jieba tokens the pipeline already has.
+
+use crate::structure::{markers::is_han, Role};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A sparse vector: (feature id, value), sorted by id.
+pub type Sparse = Vec<(u32, f32)>;
+
+/// What a statement offers to the feature extractor.
+#[derive(Debug, Clone)]
+pub struct Input<'a> {
+    /// Filtered jieba tokens.
+    pub tokens: &'a [String],
+    /// Raw statement text (for character n-grams).
+    pub text: &'a str,
+    /// Section role.
+    pub role: Role,
+    /// Theme indices whose rules fired.
+    pub rules: &'a [usize],
+}
+
+/// Feature extraction settings (part of a model's hyper-parameters).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FeatureParams {
+    /// Minimum number of training statements a feature must occur in.
+    pub min_df: u32,
+    /// Use word bigrams.
+    pub word_bigrams: bool,
+    /// Use character bigrams of Chinese text.
+    pub char_bigrams: bool,
+    /// Value given to a rule-hit indicator (0 disables rule features).
+    pub rule_weight: f32,
+}
+
+impl Default for FeatureParams {
+    fn default() -> Self {
+        FeatureParams {
+            min_df: 2,
+            word_bigrams: true,
+            char_bigrams: true,
+            rule_weight: 1.0,
+        }
+    }
+}
+
+/// Enumerates the raw feature names of one statement (with repetition, for term frequency).
+pub fn raw_terms(input: &Input, p: &FeatureParams, mut emit: impl FnMut(&str)) {
+    let mut buf = String::with_capacity(32);
+    for t in input.tokens {
+        buf.clear();
+        buf.push_str("w:");
+        buf.push_str(t);
+        emit(&buf);
+    }
+    if p.word_bigrams {
+        for w in input.tokens.windows(2) {
+            buf.clear();
+            buf.push_str("b:");
+            buf.push_str(&w[0]);
+            buf.push(' ');
+            buf.push_str(&w[1]);
+            emit(&buf);
+        }
+    }
+    if p.char_bigrams {
+        let mut prev: Option<char> = None;
+        for c in input.text.chars() {
+            if is_han(c) {
+                if let Some(a) = prev {
+                    buf.clear();
+                    buf.push_str("c:");
+                    buf.push(a);
+                    buf.push(c);
+                    emit(&buf);
+                }
+                prev = Some(c);
+            } else {
+                prev = None;
+            }
+        }
+    }
+}
+
+/// The fitted vocabulary: feature name → id, with IDF weights; role and rule indicators come after the
+/// text features.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Vocabulary {
+    /// Extraction settings.
+    pub params: FeatureParams,
+    /// Text feature names in id order.
+    pub terms: Vec<String>,
+    /// IDF per text feature.
+    pub idf: Vec<f32>,
+    /// Number of themes (rule indicators).
+    pub n_themes: usize,
+    #[serde(skip)]
+    index: HashMap<String, u32>,
+}
+
+const ROLES: [Role; 3] = [Role::Problem, Role::Cause, Role::Measure];
+
+impl Vocabulary {
+    /// Builds the vocabulary from training statements: features in at least `min_df` of them, sorted by name
+    /// so that the same data always gives the same ids.
+    pub fn fit(inputs: &[Input], params: FeatureParams, n_themes: usize) -> Vocabulary {
+        let df: HashMap<String, u32> = inputs
+            .par_iter()
+            .fold(HashMap::new, |mut acc: HashMap<String, u32>, inp| {
+                let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+                raw_terms(inp, &params, |t| {
+                    if !seen.contains(t) {
+                        seen.insert(t.to_string());
+                    }
+                });
+                for t in seen {
+                    *acc.entry(t).or_insert(0) += 1;
+                }
+                acc
+            })
+            .reduce(HashMap::new, |mut a, b| {
+                for (k, v) in b {
+                    *a.entry(k).or_insert(0) += v;
+                }
+                a
+            });
+        let n = inputs.len() as f32;
+        let mut terms: Vec<(String, u32)> = df
+            .into_iter()
+            .filter(|(_, d)| *d >= params.min_df)
+            .collect();
+        terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let idf = terms
+            .iter()
+            .map(|(_, d)| ((1.0 + n) / (1.0 + *d as f32)).ln() + 1.0)
+            .collect();
+        let mut v = Vocabulary {
+            params,
+            terms: terms.into_iter().map(|(t, _)| t).collect(),
+            idf,
+            n_themes,
+            index: HashMap::new(),
+        };
+        v.rebuild_index();
+        v
+    }
+
+    /// Rebuilds the name → id map (after deserialising).
+    pub fn rebuild_index(&mut self) {
+        self.index = self
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+    }
+
+    /// Restricts the vocabulary to the given text feature ids (kept in id order) and returns the old → new map.
+    pub fn restrict(&mut self, keep: &[u32]) -> HashMap<u32, u32> {
+        let mut keep = keep.to_vec();
+        keep.sort_unstable();
+        keep.dedup();
+        let text_n = self.terms.len() as u32;
+        let mut map = HashMap::new();
+        let (mut terms, mut idf) = (Vec::new(), Vec::new());
+        for &k in keep.iter().filter(|&&k| k < text_n) {
+            map.insert(k, terms.len() as u32);
+            terms.push(self.terms[k as usize].clone());
+            idf.push(self.idf[k as usize]);
+        }
+        let new_text_n = terms.len() as u32;
+        for extra in 0..(ROLES.len() + self.n_themes) as u32 {
+            map.insert(text_n + extra, new_text_n + extra);
+        }
+        self.terms = terms;
+        self.idf = idf;
+        self.rebuild_index();
+        map
+    }
+
+    /// Total number of feature dimensions (text, roles, rules).
+    pub fn dim(&self) -> usize {
+        self.terms.len() + ROLES.len() + self.n_themes
+    }
+
+    /// Id of the first role indicator.
+    pub fn role_base(&self) -> u32 {
+        self.terms.len() as u32
+    }
+
+    /// Id of the rule indicator of theme 0.
+    pub fn rule_base(&self) -> u32 {
+        (self.terms.len() + ROLES.len()) as u32
+    }
+
+    /// Name of a feature id, for model cards and evidence.
+    pub fn name(&self, id: u32) -> String {
+        let i = id as usize;
+        if i < self.terms.len() {
+            self.terms[i].clone()
+        } else if i < self.terms.len() + ROLES.len() {
+            format!("role:{}", ROLES[i - self.terms.len()])
+        } else {
+            format!("rule:{}", i - self.terms.len() - ROLES.len())
+        }
+    }
+
+    /// The TF-IDF vector of a statement (sublinear tf, L2-normalised text part), plus indicators.
+    pub fn transform(&self, input: &Input) -> Sparse {
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        raw_terms(input, &self.params, |t| {
+            if let Some(&id) = self.index.get(t) {
+                *counts.entry(id).or_insert(0) += 1;
+            }
+        });
+        let mut v: Sparse = counts
+            .into_iter()
+            .map(|(id, c)| (id, (1.0 + (c as f32).ln()) * self.idf[id as usize]))
+            .collect();
+        let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for (_, x) in &mut v {
+                *x /= norm;
+            }
+        }
+        if let Some(r) = ROLES.iter().position(|&r| r == input.role) {
+            v.push((self.role_base() + r as u32, 1.0));
+        }
+        if self.params.rule_weight > 0.0 {
+            for &t in input.rules {
+                v.push((self.rule_base() + t as u32, self.params.rule_weight));
+            }
+        }
+        v.sort_unstable_by_key(|(id, _)| *id);
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn vocabulary_is_deterministic_and_vectors_normalised() {
+        let a = toks("党员 老龄化 严重");
+        let b = toks("党员 老龄化 突出");
+        let inputs = vec![
+            Input {
+                tokens: &a,
+                text: "党员老龄化严重",
+                role: Role::Problem,
+                rules: &[0],
+            },
+            Input {
+                tokens: &b,
+                text: "党员老龄化突出",
+                role: Role::Cause,
+                rules: &[],
+            },
+        ];
+        let v1 = Vocabulary::fit(&inputs, FeatureParams::default(), 2);
+        let v2 = Vocabulary::fit(&inputs, FeatureParams::default(), 2);
+        assert_eq!(v1, v2);
+        assert!(v1.terms.contains(&"w:党员".to_string()));
+        assert!(v1.terms.contains(&"b:党员 老龄化".to_string()));
+        assert!(v1.terms.contains(&"c:老龄".to_string()));
+        assert!(!v1.terms.contains(&"w:严重".to_string()), "min_df 2");
+        let x = v1.transform(&inputs[0]);
+        let text_norm: f32 = x
+            .iter()
+            .filter(|(id, _)| *id < v1.role_base())
+            .map(|(_, v)| v * v)
+            .sum();
+        assert!((text_norm - 1.0).abs() < 1e-5);
+        assert!(x.iter().any(|&(id, _)| id == v1.rule_base()));
+        assert!(x.iter().any(|&(id, _)| id == v1.role_base()));
+    }
+}

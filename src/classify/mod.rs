@@ -1,0 +1,260 @@
+//! Deciding which themes a statement carries: rules from the taxonomy, plus the trained linfa model, with the
+//! evidence sentence for every hit.
+
+pub mod dataset;
+pub mod features;
+pub mod metrics;
+pub mod model;
+pub mod persist;
+
+use crate::error::Result;
+use crate::segment::Segmenter;
+use crate::structure::{markers::is_han, Role};
+use crate::themes::Taxonomy;
+use features::Input;
+use model::Classifier;
+use serde::Serialize;
+use std::path::Path;
+
+/// Where a hit came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HitSource {
+    /// The model alone.
+    Model,
+    /// A rule alone.
+    Rule,
+    /// Both agreed.
+    Both,
+}
+
+impl HitSource {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HitSource::Model => "model",
+            HitSource::Rule => "rule",
+            HitSource::Both => "both",
+        }
+    }
+}
+
+/// A theme found in a statement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// Theme index in the taxonomy.
+    pub theme: usize,
+    /// Model probability (1.0 for rule-only hits without a model).
+    pub score: f32,
+    /// Model, rule or both.
+    pub source: HitSource,
+    /// Character span of the evidence sentence within the statement.
+    pub evidence: (usize, usize),
+    /// The words that fired: the rule match, or the model's strongest features in that sentence.
+    pub cues: Vec<String>,
+}
+
+/// Everything needed to classify statements: taxonomy, segmenter and (optionally) a trained model.
+#[derive(Debug)]
+pub struct Engine {
+    /// The taxonomy (rules).
+    pub taxonomy: Taxonomy,
+    /// The segmenter with the model's dictionary.
+    pub segmenter: Segmenter,
+    /// The trained model; `None` means rules only.
+    pub model: Option<Classifier>,
+}
+
+/// Byte spans of the sentences of a text (ending at 。；！？ or a line break).
+pub fn sentences(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '。' | '；' | ';' | '！' | '？' | '!' | '?' | '\n') {
+            let end = i + c.len_utf8();
+            if text[start..end].chars().any(is_han) {
+                out.push((start, end));
+            }
+            start = end;
+        }
+    }
+    if start < text.len() && text[start..].chars().any(is_han) {
+        out.push((start, text.len()));
+    }
+    if out.is_empty() {
+        out.push((0, text.len()));
+    }
+    out
+}
+
+fn char_span(text: &str, (s, e): (usize, usize)) -> (usize, usize) {
+    let cs = text[..s].chars().count();
+    (cs, cs + text[s..e].chars().count())
+}
+
+impl Engine {
+    /// Loads a model folder, with its own taxonomy, dictionary and stopwords (verified by hash).
+    ///
+    /// # Errors
+    /// See [`persist::load`]; also a taxonomy or dictionary that no longer parses.
+    pub fn from_model_dir(dir: &Path) -> Result<(Engine, persist::ModelDir)> {
+        let m = persist::load(dir)?;
+        let taxonomy = Taxonomy::parse(&dir.join(persist::THEMES_FILE), &m.themes_toml)?;
+        let ids: Vec<&str> = taxonomy.themes.iter().map(|t| t.id.as_str()).collect();
+        if ids
+            != m.body
+                .theme_ids
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        {
+            return Err(crate::error::Error::Model {
+                path: dir.to_path_buf(),
+                message: "theme ids differ from the taxonomy copy; retrain".into(),
+            });
+        }
+        let segmenter = Segmenter::new(&dir.join(persist::DICT_FILE), &m.userdict, &m.stopwords)?;
+        Ok((
+            Engine {
+                taxonomy,
+                segmenter,
+                model: Some(m.body.classifier.clone()),
+            },
+            m,
+        ))
+    }
+
+    /// Classifies one statement. Only problem, cause and measure statements are classified.
+    pub fn classify(&self, text: &str, tokens: &[String], role: Role) -> Vec<Hit> {
+        if !matches!(role, Role::Problem | Role::Cause | Role::Measure) {
+            return Vec::new();
+        }
+        let rule_hits = self.taxonomy.rule_hits(text);
+        let rules: Vec<usize> = rule_hits.iter().map(|h| h.theme).collect();
+        let mut hits = Vec::new();
+        match &self.model {
+            Some(model) => {
+                let x = model.vocab.transform(&Input {
+                    tokens,
+                    text,
+                    role,
+                    rules: &rules,
+                });
+                for (t, tm) in model.themes.iter().enumerate() {
+                    let p = tm.prob(&x);
+                    if p < tm.threshold {
+                        continue;
+                    }
+                    let rule = rule_hits.iter().find(|h| h.theme == t);
+                    let source = if rule.is_some() {
+                        HitSource::Both
+                    } else {
+                        HitSource::Model
+                    };
+                    let (evidence, cues) = match rule {
+                        Some(h) => self.rule_evidence(text, h.span),
+                        None => self.model_evidence(model, t, text, role, &rules),
+                    };
+                    hits.push(Hit {
+                        theme: t,
+                        score: p,
+                        source,
+                        evidence,
+                        cues,
+                    });
+                }
+            }
+            None => {
+                // Rules alone only speak for problems and causes: their patterns assume a problem context.
+                if role.raises() {
+                    for h in &rule_hits {
+                        let (evidence, cues) = self.rule_evidence(text, h.span);
+                        hits.push(Hit {
+                            theme: h.theme,
+                            score: 1.0,
+                            source: HitSource::Rule,
+                            evidence,
+                            cues,
+                        });
+                    }
+                }
+            }
+        }
+        hits
+    }
+
+    fn rule_evidence(&self, text: &str, span: (usize, usize)) -> ((usize, usize), Vec<String>) {
+        let sent = sentences(text)
+            .into_iter()
+            .find(|&(s, e)| s <= span.0 && span.0 < e)
+            .unwrap_or((0, text.len()));
+        (
+            char_span(text, sent),
+            vec![text[span.0..span.1].to_string()],
+        )
+    }
+
+    fn model_evidence(
+        &self,
+        model: &Classifier,
+        theme: usize,
+        text: &str,
+        role: Role,
+        rules: &[usize],
+    ) -> ((usize, usize), Vec<String>) {
+        let tm = &model.themes[theme];
+        let mut best: Option<(f32, (usize, usize), Vec<(f32, String)>)> = None;
+        for (s, e) in sentences(text) {
+            let sent = &text[s..e];
+            let toks: Vec<String> = self
+                .segmenter
+                .tokens(sent)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            let x = model.vocab.transform(&Input {
+                tokens: &toks,
+                text: sent,
+                role,
+                rules,
+            });
+            let p = tm.prob(&x);
+            if best.as_ref().is_none_or(|b| p > b.0) {
+                let text_dim = model.vocab.role_base();
+                let mut contrib: Vec<(f32, String)> = x
+                    .iter()
+                    .filter(|(id, _)| *id < text_dim)
+                    .filter_map(|&(id, v)| {
+                        tm.weights
+                            .binary_search_by_key(&id, |(i, _)| *i)
+                            .ok()
+                            .map(|k| (v * tm.weights[k].1, model.vocab.name(id)))
+                    })
+                    .filter(|(c, _)| *c > 0.0)
+                    .collect();
+                contrib.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+                best = Some((p, (s, e), contrib));
+            }
+        }
+        let (_, span, contrib) = best.unwrap_or((0.0, (0, text.len()), Vec::new()));
+        let cues = contrib
+            .into_iter()
+            .map(|(_, n)| n.split_once(':').map(|(_, w)| w.to_string()).unwrap_or(n))
+            .filter(|w| !w.is_empty())
+            .take(3)
+            .collect();
+        (char_span(text, span), cues)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_split_on_chinese_punctuation() {
+        let t = "党员老化。经费不足；阵地小";
+        let s: Vec<&str> = sentences(t).into_iter().map(|(a, b)| &t[a..b]).collect();
+        assert_eq!(s, ["党员老化。", "经费不足；", "阵地小"]);
+    }
+}

@@ -1,0 +1,475 @@
+//! One-vs-rest logistic regression (linfa-logistic) over chi-square-selected TF-IDF features, one binary
+//! model per theme, trained in parallel; per-theme thresholds from grouped cross-validation.
+//!
+//! linfa needs dense input, so each theme's model sees only its own `k_features` best features (chi-square
+//! on the training data) plus role and rule indicators: the dense matrix is n × (k + few), never
+//! n × vocabulary. Fitted weights are stored sparse and applied with a sparse dot product.
+
+use super::features::{FeatureParams, Input, Sparse, Vocabulary};
+use crate::error::{Error, Result};
+use linfa::prelude::*;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// Hyper-parameters, checked before any fitting starts (see [`ModelParams::check`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ModelParams {
+    /// Feature extraction.
+    pub features: FeatureParams,
+    /// Text features kept per theme (chi-square).
+    pub k_features: usize,
+    /// L2 regularisation strength of the logistic regression.
+    pub alpha: f64,
+    /// Optimiser iterations.
+    pub max_iterations: u64,
+    /// Folds for choosing thresholds.
+    pub cv_folds: usize,
+    /// Seed for fold assignment.
+    pub seed: u64,
+}
+
+impl Default for ModelParams {
+    fn default() -> Self {
+        ModelParams {
+            features: FeatureParams::default(),
+            k_features: 1200,
+            alpha: 0.5,
+            max_iterations: 150,
+            cv_folds: 5,
+            seed: 42,
+        }
+    }
+}
+
+impl ModelParams {
+    /// Validates the settings.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the bad setting.
+    pub fn check(self) -> Result<Self> {
+        if self.k_features == 0 {
+            return Err(Error::Invalid("k_features must be at least 1".into()));
+        }
+        if !(self.alpha.is_finite() && self.alpha >= 0.0) {
+            return Err(Error::Invalid(format!(
+                "alpha must be ≥ 0, got {}",
+                self.alpha
+            )));
+        }
+        if self.max_iterations == 0 {
+            return Err(Error::Invalid("max_iterations must be at least 1".into()));
+        }
+        if self.cv_folds < 2 {
+            return Err(Error::Invalid(format!(
+                "cv_folds must be at least 2, got {}",
+                self.cv_folds
+            )));
+        }
+        if self.features.min_df == 0 {
+            return Err(Error::Invalid("min_df must be at least 1".into()));
+        }
+        Ok(self)
+    }
+}
+
+/// One theme's fitted binary model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThemeModel {
+    /// Weights by feature id (sparse, sorted by id), oriented so that a positive logit means "has theme".
+    pub weights: Vec<(u32, f32)>,
+    /// Intercept, same orientation.
+    pub intercept: f32,
+    /// Decision threshold on the probability.
+    pub threshold: f32,
+    /// Positive training statements.
+    pub positives: usize,
+}
+
+impl ThemeModel {
+    /// P(theme | x).
+    pub fn prob(&self, x: &Sparse) -> f32 {
+        let mut z = self.intercept;
+        let (mut i, mut j) = (0, 0);
+        while i < x.len() && j < self.weights.len() {
+            match x[i].0.cmp(&self.weights[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    z += x[i].1 * self.weights[j].1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        1.0 / (1.0 + (-z).exp())
+    }
+}
+
+/// The fitted classifier: vocabulary plus one model per theme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classifier {
+    /// Hyper-parameters used.
+    pub params: ModelParams,
+    /// Features.
+    pub vocab: Vocabulary,
+    /// One model per theme, in taxonomy order.
+    pub themes: Vec<ThemeModel>,
+}
+
+impl Classifier {
+    /// Probabilities of every theme for one vectorised statement.
+    pub fn probs(&self, x: &Sparse) -> Vec<f32> {
+        self.themes.iter().map(|t| t.prob(x)).collect()
+    }
+}
+
+/// Chi-square of each text feature against one binary target (presence counts).
+fn chi2_select(xs: &[Sparse], y: &[bool], text_dim: u32, k: usize) -> Vec<u32> {
+    let n = xs.len() as f64;
+    let npos = y.iter().filter(|&&b| b).count() as f64;
+    let nneg = n - npos;
+    let mut a: HashMap<u32, (f64, f64)> = HashMap::new();
+    for (x, &yy) in xs.iter().zip(y) {
+        for &(id, _) in x {
+            if id < text_dim {
+                let e = a.entry(id).or_insert((0.0, 0.0));
+                if yy {
+                    e.0 += 1.0;
+                } else {
+                    e.1 += 1.0;
+                }
+            }
+        }
+    }
+    let mut scored: Vec<(f64, u32)> = a
+        .into_iter()
+        .map(|(id, (pa, pb))| {
+            let (c, d) = (npos - pa, nneg - pb);
+            let num = n * (pa * d - pb * c).powi(2);
+            let den = (pa + c) * (pb + d) * (pa + pb) * (c + d);
+            (if den > 0.0 { num / den } else { 0.0 }, id)
+        })
+        .collect();
+    // Highest score first; ids break ties so the choice is deterministic.
+    scored.sort_unstable_by(|p, q| q.0.total_cmp(&p.0).then(p.1.cmp(&q.1)));
+    scored.into_iter().take(k).map(|(_, id)| id).collect()
+}
+
+fn fit_theme(
+    xs: &[Sparse],
+    y: &[bool],
+    vocab: &Vocabulary,
+    params: &ModelParams,
+    theme_name: &str,
+) -> Result<ThemeModel> {
+    let positives = y.iter().filter(|&&b| b).count();
+    if positives == 0 {
+        return Err(Error::Invalid(format!(
+            "theme '{theme_name}' has no positive example in the training data: label some statements with it, or leave it out of the taxonomy"
+        )));
+    }
+    if positives == y.len() {
+        return Err(Error::Invalid(format!(
+            "theme '{theme_name}': every training statement carries it; a classifier needs negatives too"
+        )));
+    }
+    let text_dim = vocab.role_base();
+    let mut cols = chi2_select(xs, y, text_dim, params.k_features);
+    cols.extend(vocab.role_base()..vocab.dim() as u32);
+    cols.sort_unstable();
+    let col_of: HashMap<u32, usize> = cols.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+    let mut dense = Array2::<f64>::zeros((xs.len(), cols.len()));
+    for (r, x) in xs.iter().enumerate() {
+        for &(id, v) in x {
+            if let Some(&c) = col_of.get(&id) {
+                dense[[r, c]] = v as f64;
+            }
+        }
+    }
+    let targets = Array1::from_iter(y.iter().copied());
+    let ds = Dataset::new(dense, targets);
+    let fitted = LogisticRegression::default()
+        .alpha(params.alpha)
+        .max_iterations(params.max_iterations)
+        .fit(&ds)
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "theme '{theme_name}': logistic regression failed: {e}"
+            ))
+        })?;
+    // linfa makes the more frequent class "positive": turn the weights round when that is "no theme".
+    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+    let weights = cols
+        .iter()
+        .zip(fitted.params().iter())
+        .filter(|(_, w)| **w != 0.0)
+        .map(|(&c, &w)| (c, (sign * w) as f32))
+        .collect();
+    Ok(ThemeModel {
+        weights,
+        intercept: (sign * fitted.intercept()) as f32,
+        threshold: 0.5,
+        positives,
+    })
+}
+
+/// Fits vocabulary and per-theme models on labelled statements (thresholds left at 0.5).
+///
+/// # Errors
+/// A theme without positive examples, or a failed optimisation.
+pub fn fit(
+    inputs: &[Input],
+    golds: &[Vec<usize>],
+    theme_names: &[String],
+    params: &ModelParams,
+) -> Result<Classifier> {
+    let vocab = Vocabulary::fit(inputs, params.features, theme_names.len());
+    let xs: Vec<Sparse> = inputs.par_iter().map(|i| vocab.transform(i)).collect();
+    let themes: Vec<ThemeModel> = (0..theme_names.len())
+        .into_par_iter()
+        .map(|t| {
+            let y: Vec<bool> = golds.iter().map(|g| g.contains(&t)).collect();
+            fit_theme(&xs, &y, &vocab, params, &theme_names[t])
+        })
+        .collect::<Result<_>>()?;
+    // Keep only the text features some theme uses: a smaller model, same predictions.
+    let used: BTreeSet<u32> = themes
+        .iter()
+        .flat_map(|t| t.weights.iter().map(|(id, _)| *id))
+        .collect();
+    let mut vocab = vocab;
+    let keep: Vec<u32> = used.into_iter().collect();
+    let map = vocab.restrict(&keep);
+    let themes = themes
+        .into_iter()
+        .map(|mut t| {
+            t.weights = t
+                .weights
+                .iter()
+                .filter_map(|(id, w)| map.get(id).map(|&n| (n, *w)))
+                .collect();
+            t.weights.sort_unstable_by_key(|(id, _)| *id);
+            t
+        })
+        .collect();
+    Ok(Classifier {
+        params: *params,
+        vocab,
+        themes,
+    })
+}
+
+/// Deterministic fold of each group (report), balanced, shuffled by `seed`.
+pub fn assign_folds(groups: &[String], k: usize, seed: u64) -> HashMap<String, usize> {
+    let mut uniq: Vec<&String> = groups.iter().collect::<BTreeSet<_>>().into_iter().collect();
+    // splitmix64-keyed sort: a seeded shuffle without a random-number crate.
+    let key = |s: &str| {
+        let mut h = seed ^ 0x9E37_79B9_7F4A_7C15;
+        for b in s.bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x100_0000_01B3);
+        }
+        h ^= h >> 30;
+        h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h ^= h >> 27;
+        h
+    };
+    uniq.sort_by_key(|s| (key(s), (*s).clone()));
+    uniq.into_iter()
+        .enumerate()
+        .map(|(i, g)| (g.clone(), i % k))
+        .collect()
+}
+
+/// Out-of-fold probabilities for every input (grouped by report), for thresholds and evaluation.
+///
+/// # Errors
+/// See [`fit`].
+pub fn cross_val_probs(
+    inputs: &[Input],
+    golds: &[Vec<usize>],
+    groups: &[String],
+    theme_names: &[String],
+    params: &ModelParams,
+    folds: usize,
+) -> Result<Vec<Vec<f32>>> {
+    let fold_of = assign_folds(groups, folds, params.seed);
+    let mut out = vec![Vec::new(); inputs.len()];
+    for f in 0..folds {
+        let (train, test): (Vec<usize>, Vec<usize>) =
+            (0..inputs.len()).partition(|&i| fold_of[&groups[i]] != f);
+        if test.is_empty() {
+            continue;
+        }
+        let tin: Vec<Input> = train.iter().map(|&i| inputs[i].clone()).collect();
+        let tg: Vec<Vec<usize>> = train.iter().map(|&i| golds[i].clone()).collect();
+        let model = fit(&tin, &tg, theme_names, params)?;
+        for &i in &test {
+            out[i] = model.probs(&model.vocab.transform(&inputs[i]));
+        }
+    }
+    Ok(out)
+}
+
+/// The threshold that maximises F1 of one theme on out-of-fold probabilities (ties: closest to 0.5).
+pub fn best_threshold(probs: &[f32], gold: &[bool]) -> f32 {
+    let mut best = (f64::MIN, 0.5f32);
+    for step in 2..=38 {
+        let th = step as f32 * 0.025;
+        let (mut tp, mut fp, mut fn_) = (0.0, 0.0, 0.0);
+        for (&p, &g) in probs.iter().zip(gold) {
+            match (p >= th, g) {
+                (true, true) => tp += 1.0,
+                (true, false) => fp += 1.0,
+                (false, true) => fn_ += 1.0,
+                _ => {}
+            }
+        }
+        let f1 = if tp > 0.0 {
+            2.0 * tp / (2.0 * tp + fp + fn_)
+        } else {
+            0.0
+        };
+        let better = f1 > best.0 + 1e-12
+            || ((f1 - best.0).abs() <= 1e-12 && (th - 0.5).abs() < (best.1 - 0.5).abs());
+        if better {
+            best = (f1, th);
+        }
+    }
+    best.1
+}
+
+/// Fits the final classifier: thresholds from grouped cross-validation on the training data, then a fit on
+/// all of it.
+///
+/// # Errors
+/// See [`fit`].
+pub fn train(
+    inputs: &[Input],
+    golds: &[Vec<usize>],
+    groups: &[String],
+    theme_names: &[String],
+    params: &ModelParams,
+    mut progress: impl FnMut(&str),
+) -> Result<(Classifier, Vec<Vec<f32>>)> {
+    let params = params.check()?;
+    progress("cross-validating thresholds");
+    let oof = cross_val_probs(inputs, golds, groups, theme_names, &params, params.cv_folds)?;
+    progress("fitting on all training data");
+    let mut model = fit(inputs, golds, theme_names, &params)?;
+    for (t, tm) in model.themes.iter_mut().enumerate() {
+        let probs: Vec<f32> = oof
+            .iter()
+            .map(|p| p.get(t).copied().unwrap_or(0.0))
+            .collect();
+        let gold: Vec<bool> = golds.iter().map(|g| g.contains(&t)).collect();
+        tm.threshold = best_threshold(&probs, &gold);
+    }
+    Ok((model, oof))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::structure::Role;
+
+    #[test]
+    fn params_are_checked() {
+        assert!(ModelParams {
+            cv_folds: 1,
+            ..Default::default()
+        }
+        .check()
+        .is_err());
+        assert!(ModelParams {
+            alpha: -1.0,
+            ..Default::default()
+        }
+        .check()
+        .is_err());
+        assert!(ModelParams::default().check().is_ok());
+    }
+
+    #[test]
+    fn classifier_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Classifier>();
+    }
+
+    #[test]
+    fn learns_a_separable_toy_problem_and_orients_weights() {
+        let texts = [
+            ("党员 老龄化 严重", 0usize),
+            ("党员 年龄 偏大 老龄化", 0),
+            ("老龄化 突出 断层", 0),
+            ("经费 不足 阵地 简陋", 1),
+            ("经费 紧张 保障 不足", 1),
+            ("阵地 面积 小 经费 少", 1),
+            ("组织 生活 不规范", 2),
+            ("三会一课 不规范 记录", 2),
+        ];
+        let toks: Vec<Vec<String>> = texts
+            .iter()
+            .map(|(t, _)| t.split(' ').map(str::to_string).collect())
+            .collect();
+        let inputs: Vec<Input> = toks
+            .iter()
+            .map(|t| Input {
+                tokens: t,
+                text: "",
+                role: Role::Problem,
+                rules: &[],
+            })
+            .collect();
+        let golds: Vec<Vec<usize>> = texts.iter().map(|(_, g)| vec![*g]).collect();
+        let names = vec!["aging".to_string(), "funds".to_string(), "mgmt".to_string()];
+        let params = ModelParams {
+            k_features: 50,
+            alpha: 0.1,
+            features: FeatureParams {
+                min_df: 1,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let m = fit(&inputs, &golds, &names, &params).unwrap();
+        // "aging" has 3 of 8 positives: linfa's positive class is the majority "false"; orientation must flip.
+        let x = m.vocab.transform(&inputs[0]);
+        assert!(m.themes[0].prob(&x) > 0.5, "{}", m.themes[0].prob(&x));
+        assert!(m.themes[1].prob(&x) < 0.5);
+    }
+
+    #[test]
+    fn theme_without_positives_is_a_clear_error() {
+        let t = vec!["党员".to_string()];
+        let inputs = vec![
+            Input {
+                tokens: &t,
+                text: "",
+                role: Role::Problem,
+                rules: &[]
+            };
+            2
+        ];
+        let golds = vec![vec![0], vec![]];
+        let names = vec!["a".to_string(), "never_seen".to_string()];
+        let err = fit(&inputs, &golds, &names, &ModelParams::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("never_seen"), "{err}");
+    }
+
+    #[test]
+    fn folds_are_grouped_and_deterministic() {
+        let groups: Vec<String> = ["a", "a", "b", "c", "c", "d"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let f1 = assign_folds(&groups, 2, 7);
+        let f2 = assign_folds(&groups, 2, 7);
+        assert_eq!(f1, f2);
+        assert_eq!(f1.len(), 4);
+    }
+}

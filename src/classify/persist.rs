@@ -1,0 +1,181 @@
+//! Model folders: `model.json` (checksummed), the taxonomy, dictionary and stopwords it was trained with,
+//! and `MODEL.md`, the model card. Loading checks format, checksum and the taxonomy/dictionary hashes, so
+//! a model never silently answers with a taxonomy it does not know.
+
+use super::model::Classifier;
+use crate::error::{Error, Result};
+use crate::render::atomic::write_atomic;
+use crate::themes::sha256_hex;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Format version of `model.json`; bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+/// File names inside a model folder.
+pub const MODEL_FILE: &str = "model.json";
+/// The taxonomy copy.
+pub const THEMES_FILE: &str = "themes.toml";
+/// The dictionary copy.
+pub const DICT_FILE: &str = "userdict.txt";
+/// The stopword copy.
+pub const STOPWORDS_FILE: &str = "stopwords.txt";
+
+/// Per-theme evaluation figures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Prf {
+    /// Precision.
+    pub precision: f64,
+    /// Recall.
+    pub recall: f64,
+    /// F1.
+    pub f1: f64,
+    /// Gold positives.
+    pub support: usize,
+}
+
+/// What the model was trained on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    /// SHA-256 of the labels file.
+    pub labels_hash: String,
+    /// Years of the training reports.
+    pub years: Vec<i32>,
+    /// Reports with at least one labelled statement.
+    pub reports: usize,
+    /// Labelled statements used.
+    pub statements: usize,
+    /// Positive statements per theme id.
+    pub positives: BTreeMap<String, usize>,
+}
+
+/// The body of `model.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelBody {
+    /// [`FORMAT_VERSION`].
+    pub format: u32,
+    /// shuzhi version that wrote it.
+    pub shuzhi_version: String,
+    /// SHA-256 of `themes.toml`.
+    pub taxonomy_hash: String,
+    /// Theme ids in model order.
+    pub theme_ids: Vec<String>,
+    /// SHA-256 of the user dictionary.
+    pub dict_hash: String,
+    /// SHA-256 of the stopword list.
+    pub stopwords_hash: String,
+    /// Training data.
+    pub training: TrainingSummary,
+    /// Cross-validated statement-level metrics on the training data, per theme id.
+    pub cv_metrics: BTreeMap<String, Prf>,
+    /// The classifier.
+    pub classifier: Classifier,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope<'a> {
+    format: u32,
+    checksum: String,
+    #[serde(borrow)]
+    body: &'a RawValue,
+}
+
+/// A loaded model folder.
+#[derive(Debug, Clone)]
+pub struct ModelDir {
+    /// The model.
+    pub body: ModelBody,
+    /// Text of the taxonomy it was trained with.
+    pub themes_toml: String,
+    /// Text of its user dictionary.
+    pub userdict: String,
+    /// Text of its stopword list.
+    pub stopwords: String,
+}
+
+/// Writes a model folder atomically, file by file: model.json last, so a folder with a model.json is whole.
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn save(dir: &Path, m: &ModelDir, card: &str) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let body = serde_json::to_string(&m.body)
+        .map_err(|e| Error::Invalid(format!("serialising model: {e}")))?;
+    let checksum = format!("sha256:{}", sha256_hex(body.as_bytes()));
+    let raw = RawValue::from_string(body).map_err(|e| Error::Invalid(e.to_string()))?;
+    let env = Envelope {
+        format: FORMAT_VERSION,
+        checksum,
+        body: &raw,
+    };
+    let mut text = serde_json::to_string(&env).map_err(|e| Error::Invalid(e.to_string()))?;
+    text.push('\n');
+    write_atomic(&dir.join(THEMES_FILE), m.themes_toml.as_bytes())?;
+    write_atomic(&dir.join(DICT_FILE), m.userdict.as_bytes())?;
+    write_atomic(&dir.join(STOPWORDS_FILE), m.stopwords.as_bytes())?;
+    write_atomic(&dir.join("MODEL.md"), card.as_bytes())?;
+    write_atomic(&dir.join(MODEL_FILE), text.as_bytes())?;
+    Ok(())
+}
+
+/// Loads and verifies a model folder.
+///
+/// # Errors
+/// [`Error::Model`] for a missing folder or file, a truncated or edited `model.json` (checksum), another
+/// format version, or companion files that no longer match the hashes recorded in the model.
+pub fn load(dir: &Path) -> Result<ModelDir> {
+    let merr = |message: String| Error::Model {
+        path: dir.to_path_buf(),
+        message,
+    };
+    let path = dir.join(MODEL_FILE);
+    if !path.is_file() {
+        return Err(merr(format!(
+            "no {MODEL_FILE} here; train one with `shuzhi train --out {}`",
+            dir.display()
+        )));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| merr(format!("{MODEL_FILE}: {e}")))?;
+    let env: Envelope = serde_json::from_str(&text)
+        .map_err(|e| merr(format!("{MODEL_FILE} is corrupt or truncated ({e})")))?;
+    if env.format != FORMAT_VERSION {
+        return Err(merr(format!(
+            "{MODEL_FILE} has format {}, this shuzhi reads format {FORMAT_VERSION}; retrain with `shuzhi train`",
+            env.format
+        )));
+    }
+    let actual = format!("sha256:{}", sha256_hex(env.body.get().as_bytes()));
+    if actual != env.checksum {
+        return Err(merr(format!(
+            "{MODEL_FILE} fails its checksum (edited or damaged); retrain or restore it"
+        )));
+    }
+    let mut body: ModelBody = serde_json::from_str(env.body.get())
+        .map_err(|e| merr(format!("{MODEL_FILE} body does not parse ({e})")))?;
+    body.classifier.vocab.rebuild_index();
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).map_err(|e| merr(format!("{name}: {e}")))
+    };
+    let m = ModelDir {
+        themes_toml: read(THEMES_FILE)?,
+        userdict: read(DICT_FILE)?,
+        stopwords: read(STOPWORDS_FILE)?,
+        body,
+    };
+    for (name, text, hash) in [
+        (THEMES_FILE, &m.themes_toml, &m.body.taxonomy_hash),
+        (DICT_FILE, &m.userdict, &m.body.dict_hash),
+        (STOPWORDS_FILE, &m.stopwords, &m.body.stopwords_hash),
+    ] {
+        if &sha256_hex(text.as_bytes()) != hash {
+            return Err(merr(format!(
+                "{name} was changed after training; retrain with `shuzhi train`"
+            )));
+        }
+    }
+    if m.body.classifier.themes.len() != m.body.theme_ids.len() {
+        return Err(merr("theme count does not match the classifier".into()));
+    }
+    Ok(m)
+}

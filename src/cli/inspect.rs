@@ -1,0 +1,175 @@
+//! `shuzhi inspect`: one report, shown the way shuzhi sees it.
+
+use anyhow::{anyhow, Result};
+use serde::Serialize;
+use shuzhi::ingest::{IngestOptions, Source};
+use shuzhi::meta::Manifest;
+use shuzhi::pipeline::{self, Parsed};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Show one report: metadata, sections with roles, statements with spans, tokens and themes.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  shuzhi inspect corpus/2021/a01.txt\n  shuzhi inspect --json report.docx | jq '.sections[].role'"
+)]
+pub struct Args {
+    /// The report file (.txt, .md, .docx).
+    file: PathBuf,
+    /// Print one JSON object instead of the readable view.
+    #[arg(long)]
+    json: bool,
+    /// User dictionary; default: models/userdict.txt if present, else the built-in.
+    #[arg(long)]
+    dict: Option<PathBuf>,
+    /// Stopword list; default: models/stopwords.txt if present, else the built-in.
+    #[arg(long)]
+    stopwords: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct JsonStatement<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+    tokens: &'a [String],
+    themes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct JsonSection<'a> {
+    role: &'static str,
+    heading: Option<&'a str>,
+    statements: Vec<JsonStatement<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    id: &'a str,
+    path: &'a str,
+    year: Option<i32>,
+    unit: Option<&'a str>,
+    unit_type: Option<&'a str>,
+    encoding: &'a str,
+    warnings: &'a [String],
+    sections: Vec<JsonSection<'a>>,
+}
+
+fn to_json(p: &Parsed) -> JsonReport<'_> {
+    let mut tokens = p.tokens.iter();
+    let sections = p
+        .structure
+        .sections
+        .iter()
+        .map(|sec| JsonSection {
+            role: sec.role.as_str(),
+            heading: sec.heading.as_deref(),
+            statements: sec
+                .statements
+                .iter()
+                .map(|s| JsonStatement {
+                    text: &s.text,
+                    start: s.start,
+                    end: s.end,
+                    tokens: tokens.next().map(Vec::as_slice).unwrap_or(&[]),
+                    themes: Vec::new(),
+                })
+                .collect(),
+        })
+        .collect();
+    JsonReport {
+        id: &p.doc.id,
+        path: &p.doc.path,
+        year: p.meta.year,
+        unit: p.meta.unit.as_deref(),
+        unit_type: p.meta.unit_type.as_deref(),
+        encoding: &p.doc.encoding,
+        warnings: &p.doc.warnings,
+        sections,
+    }
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let seg = super::segment::segmenter(args.dict, args.stopwords)?;
+    let root = args.file.parent().map(PathBuf::from).unwrap_or_default();
+    let manifest = Manifest::load(&root).ok().flatten();
+    let source = Source {
+        id: args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        path: args.file.clone(),
+        root,
+    };
+    let parsed =
+        pipeline::parse_source(&source, &IngestOptions::default(), manifest.as_ref(), &seg)
+            .map_err(|e| anyhow!("{}: {e}", args.file.display()))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &to_json(&parsed))?;
+        writeln!(out)?;
+    } else {
+        print_readable(&mut out, &parsed)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_readable(out: &mut impl Write, p: &Parsed) -> Result<()> {
+    let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
+    writeln!(out, "id:        {}", p.doc.id)?;
+    writeln!(out, "path:      {}", p.doc.path)?;
+    writeln!(
+        out,
+        "year:      {}",
+        p.meta.year.map_or("unknown".to_string(), |y| y.to_string())
+    )?;
+    writeln!(
+        out,
+        "unit:      {} ({})",
+        opt(&p.meta.unit),
+        opt(&p.meta.unit_type)
+    )?;
+    writeln!(out, "encoding:  {}", p.doc.encoding)?;
+    for w in &p.doc.warnings {
+        writeln!(out, "warning:   {w}")?;
+    }
+    let mut tokens = p.tokens.iter();
+    let mut n = 0;
+    for sec in &p.structure.sections {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "[{}] {}",
+            sec.role,
+            sec.heading.as_deref().unwrap_or("(no heading)")
+        )?;
+        for s in &sec.statements {
+            n += 1;
+            let toks = tokens.next().map(|t| t.join(" ")).unwrap_or_default();
+            writeln!(
+                out,
+                "  #{n} {}..{}  {}",
+                s.start,
+                s.end,
+                ellipsize(&s.text, 60)
+            )?;
+            writeln!(out, "      tokens: {}", ellipsize(&toks, 80))?;
+        }
+    }
+    Ok(())
+}
+
+/// Shortens text to `n` characters with an ellipsis, on one line.
+pub fn ellipsize(s: &str, n: usize) -> String {
+    let flat: String = s.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
+    if flat.chars().count() <= n {
+        flat
+    } else {
+        let mut t: String = flat.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}

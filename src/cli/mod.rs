@@ -1,0 +1,47 @@
+//! Command-line interface: argument definitions and dispatch. One file per command.
+
+mod common;
+mod corpus;
+mod inspect;
+mod segment;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code: nothing could be done (model missing, bad configuration).
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code: finished, but some inputs were skipped.
+pub const EXIT_SKIPPED: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "shuzhi",
+    version,
+    about = "Mine Chinese Party-building work reports (述职报告) for recurring problem themes",
+    long_about = "shuzhi reads 党组织书记抓基层党建工作述职报告 and similar reports (.txt, .md, .docx in UTF-8, \
+GB18030 or UTF-16), splits them into sections and statements, classifies problem statements into themes and \
+tabulates how often each theme is raised, by year and unit.\n\n\
+Exit codes: 0 all inputs analysed; 3 finished but some inputs skipped; 1 nothing could be done; 2 usage error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Inspect(inspect::Args),
+    Corpus(corpus::Args),
+    Segment(segment::Args),
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Inspect(a) => inspect::run(a),
+        Command::Corpus(a) => corpus::run(a),
+        Command::Segment(a) => segment::run(a),
+    }
+}

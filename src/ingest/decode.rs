@@ -1,0 +1,312 @@
+//! Bytes → text: BOM sniffing, UTF-8 / UTF-16 / GB18030 detection, and whitespace normalisation.
+//!
+//! All character offsets that shuzhi reports refer to the *normalised* text returned here, so normalisation
+//! is done once, before anything else looks at the text.
+
+use crate::error::SkipReason;
+use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
+
+/// Text decoded from a file, with the name of the encoding found and anything worth warning about.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// Normalised text (LF line endings, odd spaces folded, zero-width characters removed).
+    pub text: String,
+    /// `UTF-8`, `UTF-8 (BOM)`, `UTF-16LE (BOM)`, `UTF-16BE (BOM)`, `GB18030`, or `mixed (UTF-8 + GB18030)`.
+    pub encoding: String,
+    /// Non-fatal problems (replaced bytes, mixed encodings).
+    pub warnings: Vec<String>,
+}
+
+/// At most this share of characters may be replaced before a file counts as undecodable.
+const MAX_REPLACED_SHARE: f64 = 0.001;
+/// Below this share of ordinary text characters, a successful decode is taken to be garbage.
+const MIN_TEXTLIKE_SHARE: f64 = 0.85;
+
+/// Decodes raw file bytes.
+///
+/// # Errors
+/// [`SkipReason::Binary`] for NUL bytes outside UTF-16, [`SkipReason::Undecodable`] when no supported encoding
+/// yields plausible text, [`SkipReason::Empty`] when nothing but whitespace remains.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
+    let mut warnings = Vec::new();
+    let (raw, encoding): (String, String) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF")
+    {
+        (
+            decode_utf8_or_mixed(rest, &mut warnings)?,
+            "UTF-8 (BOM)".into(),
+        )
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        (
+            decode_utf16(rest, UTF_16LE, &mut warnings)?,
+            "UTF-16LE (BOM)".into(),
+        )
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        (
+            decode_utf16(rest, UTF_16BE, &mut warnings)?,
+            "UTF-16BE (BOM)".into(),
+        )
+    } else {
+        if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+            return Err(SkipReason::Binary { offset });
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(s) => (s.to_owned(), "UTF-8".into()),
+            Err(_) => decode_legacy(bytes, &mut warnings)?,
+        }
+    };
+    let text = normalize(&raw);
+    if text.trim().is_empty() {
+        return Err(SkipReason::Empty);
+    }
+    check_textlike(&text)?;
+    Ok(Decoded {
+        text,
+        encoding,
+        warnings,
+    })
+}
+
+fn decode_utf8_or_mixed(bytes: &[u8], warnings: &mut Vec<String>) -> Result<String, SkipReason> {
+    if bytes.contains(&0) {
+        let offset = bytes.iter().position(|&b| b == 0).unwrap_or(0) + 3;
+        return Err(SkipReason::Binary { offset });
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_owned()),
+        Err(_) => decode_legacy(bytes, warnings).map(|(s, _)| s),
+    }
+}
+
+fn decode_utf16(
+    bytes: &[u8],
+    enc: &'static Encoding,
+    warnings: &mut Vec<String>,
+) -> Result<String, SkipReason> {
+    let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+    if had_errors {
+        let replaced = text.chars().filter(|&c| c == '\u{FFFD}').count();
+        accept_replacements(&text, replaced, warnings)?;
+    }
+    if let Some(pos) = text.find('\0') {
+        return Err(SkipReason::Binary { offset: pos });
+    }
+    Ok(text.into_owned())
+}
+
+/// Not UTF-8: try GB18030 (a superset of GBK and GB2312), then line by line for files glued together from
+/// parts in different encodings, then a lossy decode when only a handful of bytes are bad.
+fn decode_legacy(bytes: &[u8], warnings: &mut Vec<String>) -> Result<(String, String), SkipReason> {
+    if let Some(s) = GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+        return Ok((s.into_owned(), "GB18030".into()));
+    }
+    if let Some(s) = decode_mixed_lines(bytes) {
+        warnings
+            .push("mixed encodings: some lines UTF-8, some GB18030; decoded line by line".into());
+        return Ok((s, "mixed (UTF-8 + GB18030)".into()));
+    }
+    // Pick the encoding with fewer bad bytes for a lossy decode.
+    let (utf8, _) = encoding_rs::UTF_8.decode_without_bom_handling(bytes);
+    let (gb, _) = GB18030.decode_without_bom_handling(bytes);
+    let bad = |s: &str| s.chars().filter(|&c| c == '\u{FFFD}').count();
+    let (text, name, replaced) = if bad(&utf8) <= bad(&gb) {
+        let n = bad(&utf8);
+        (utf8.into_owned(), "UTF-8", n)
+    } else {
+        let n = bad(&gb);
+        (gb.into_owned(), "GB18030", n)
+    };
+    accept_replacements(&text, replaced, warnings)?;
+    Ok((text, name.into()))
+}
+
+fn decode_mixed_lines(bytes: &[u8]) -> Option<String> {
+    let mut out = String::with_capacity(bytes.len());
+    let (mut saw_utf8_only, mut saw_gb_only) = (false, false);
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        match std::str::from_utf8(line) {
+            Ok(s) => {
+                if !s.is_ascii() {
+                    saw_utf8_only = true;
+                }
+                out.push_str(s);
+            }
+            Err(_) => {
+                let s = GB18030.decode_without_bom_handling_and_without_replacement(line)?;
+                saw_gb_only = true;
+                out.push_str(&s);
+            }
+        }
+    }
+    (saw_utf8_only && saw_gb_only).then_some(out)
+}
+
+fn accept_replacements(
+    text: &str,
+    replaced: usize,
+    warnings: &mut Vec<String>,
+) -> Result<(), SkipReason> {
+    let total = text.chars().count().max(1);
+    if replaced as f64 / total as f64 > MAX_REPLACED_SHARE || replaced > 20 {
+        return Err(SkipReason::Undecodable(format!(
+            "not valid UTF-8, UTF-16 or GB18030 ({replaced} of {total} characters undecodable)"
+        )));
+    }
+    warnings.push(format!(
+        "{replaced} undecodable byte sequence(s) replaced by U+FFFD"
+    ));
+    Ok(())
+}
+
+/// Rejects decodes that succeed formally but yield no plausible Chinese or Latin text (random bytes that
+/// happen to form valid GB18030 sequences, control-character soup).
+fn check_textlike(text: &str) -> Result<(), SkipReason> {
+    let mut total = 0usize;
+    let mut ok = 0usize;
+    for c in text.chars() {
+        if c == '\n' || c == ' ' {
+            continue;
+        }
+        total += 1;
+        if is_textlike(c) {
+            ok += 1;
+        }
+    }
+    if total > 0 && (ok as f64) / (total as f64) < MIN_TEXTLIKE_SHARE {
+        return Err(SkipReason::Undecodable(format!(
+            "decoded text does not look like a report ({:.0}% ordinary characters)",
+            100.0 * ok as f64 / total as f64
+        )));
+    }
+    Ok(())
+}
+
+fn is_textlike(c: char) -> bool {
+    matches!(c as u32,
+        0x21..=0x7E            // ASCII printable
+        | 0xA0..=0x17F         // Latin-1, Latin Extended-A
+        | 0x370..=0x3FF        // Greek (units, symbols)
+        | 0x2000..=0x27BF      // punctuation, symbols, arrows, enclosed numbers ①
+        | 0x3000..=0x33FF      // CJK punctuation, kana, enclosed CJK
+        | 0x3400..=0x4DBF      // CJK Extension A
+        | 0x4E00..=0x9FFF      // CJK Unified Ideographs
+        | 0xF900..=0xFAFF      // CJK compatibility
+        | 0xFE30..=0xFE4F      // CJK compatibility forms
+        | 0xFF00..=0xFFEF      // full-width forms
+        | 0xFFFD)
+}
+
+/// Folds line endings and odd whitespace so that offsets mean the same thing whatever the source encoding or
+/// editor: CRLF/CR/U+2028/U+2029/U+0085 → LF; tabs, NBSP, ideographic and other spaces → ASCII space;
+/// zero-width characters, stray BOMs and other control characters removed.
+pub fn normalize(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('\n');
+            }
+            '\n' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push('\n'),
+            '\t'
+            | '\u{0B}'
+            | '\u{0C}'
+            | '\u{A0}'
+            | '\u{3000}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{202F}'
+            | '\u{205F}' => out.push(' '),
+            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => {}
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "二、存在的问题\r\n（一）党员队伍老化。\r\n";
+
+    #[test]
+    fn utf8_with_and_without_bom_agree() {
+        let plain = decode(SAMPLE.as_bytes()).unwrap();
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(SAMPLE.as_bytes());
+        let with_bom = decode(&bom).unwrap();
+        assert_eq!(plain.text, with_bom.text);
+        assert_eq!(plain.encoding, "UTF-8");
+        assert_eq!(with_bom.encoding, "UTF-8 (BOM)");
+        assert_eq!(plain.text, "二、存在的问题\n（一）党员队伍老化。\n");
+    }
+
+    #[test]
+    fn utf16_and_gb18030_decode_to_the_same_text() {
+        let expected = decode(SAMPLE.as_bytes()).unwrap().text;
+        let mut le = vec![0xFF, 0xFE];
+        for u in SAMPLE.encode_utf16() {
+            le.extend_from_slice(&u.to_le_bytes());
+        }
+        let mut be = vec![0xFE, 0xFF];
+        for u in SAMPLE.encode_utf16() {
+            be.extend_from_slice(&u.to_be_bytes());
+        }
+        let (gb, _, _) = GB18030.encode(SAMPLE);
+        assert_eq!(decode(&le).unwrap().text, expected);
+        assert_eq!(decode(&be).unwrap().text, expected);
+        let gbd = decode(&gb).unwrap();
+        assert_eq!(gbd.text, expected);
+        assert_eq!(gbd.encoding, "GB18030");
+    }
+
+    #[test]
+    fn nul_bytes_are_binary() {
+        assert!(matches!(
+            decode(b"abc\0def"),
+            Err(SkipReason::Binary { offset: 3 })
+        ));
+    }
+
+    #[test]
+    fn whitespace_only_is_empty() {
+        assert!(matches!(
+            decode(" \r\n\u{3000}".as_bytes()),
+            Err(SkipReason::Empty)
+        ));
+        assert!(matches!(decode(b""), Err(SkipReason::Empty)));
+    }
+
+    #[test]
+    fn garbage_is_undecodable() {
+        // Deterministic pseudo-random bytes without NUL.
+        let mut x: u32 = 12345;
+        let bytes: Vec<u8> = (0..4000)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                ((x >> 16) as u8).max(1)
+            })
+            .collect();
+        assert!(matches!(decode(&bytes), Err(SkipReason::Undecodable(_))));
+    }
+
+    #[test]
+    fn mixed_lines_are_decoded_with_a_warning() {
+        let mut bytes = "第一行是UTF-8。\n".as_bytes().to_vec();
+        bytes.extend_from_slice(&GB18030.encode("第二行是国标。\n").0);
+        let d = decode(&bytes).unwrap();
+        assert_eq!(d.text, "第一行是UTF-8。\n第二行是国标。\n");
+        assert_eq!(d.warnings.len(), 1);
+    }
+
+    #[test]
+    fn odd_spaces_fold_and_zero_width_vanish() {
+        assert_eq!(
+            normalize("\u{3000}\u{3000}一、\u{200B}标题\u{A0}x\rY"),
+            "  一、标题 x\nY"
+        );
+    }
+}

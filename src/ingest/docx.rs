@@ -1,0 +1,364 @@
+//! `.docx` → plain text: paragraphs (table cells included) in document order, one per line.
+//!
+//! Word's automatic list numbering is not in the text runs, yet it is how many reports mark 一、/（一）/1.;
+//! so list labels are rebuilt from `numbering.xml` for the common formats. Decompression is bounded so a
+//! zip bomb costs at most [`MAX_XML_BYTES`].
+
+use crate::error::SkipReason;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+use std::collections::HashMap;
+use std::io::{Read, Seek};
+
+/// Upper bound on the decompressed size of one XML part.
+pub const MAX_XML_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Extracts the text of a Word document.
+///
+/// # Errors
+/// [`SkipReason::BadDocx`] when the bytes are not a zip, the zip has no `word/document.xml`, a part inflates past
+/// [`MAX_XML_BYTES`], or the XML is malformed.
+pub fn extract_text<R: Read + Seek>(reader: R) -> Result<String, SkipReason> {
+    let mut zip = zip::ZipArchive::new(reader)
+        .map_err(|e| SkipReason::BadDocx(format!("not a zip archive ({e})")))?;
+    let document = read_part(&mut zip, "word/document.xml")?
+        .ok_or_else(|| SkipReason::BadDocx("no word/document.xml (not a Word document)".into()))?;
+    let numbering = match read_part(&mut zip, "word/numbering.xml")? {
+        Some(xml) => parse_numbering(&xml).unwrap_or_default(),
+        None => Numbering::default(),
+    };
+    paragraphs(&document, numbering)
+}
+
+fn read_part<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> Result<Option<Vec<u8>>, SkipReason> {
+    let file = match zip.by_name(name) {
+        Ok(f) => f,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(e) => return Err(SkipReason::BadDocx(format!("{name}: {e}"))),
+    };
+    let mut buf = Vec::new();
+    file.take(MAX_XML_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| SkipReason::BadDocx(format!("{name}: truncated or corrupt ({e})")))?;
+    if buf.len() as u64 > MAX_XML_BYTES {
+        return Err(SkipReason::BadDocx(format!(
+            "{name} inflates past {} MiB (a zip bomb?)",
+            MAX_XML_BYTES >> 20
+        )));
+    }
+    Ok(Some(buf))
+}
+
+/// One list level: its number format and label template (`%1、`, `（%1）`).
+#[derive(Debug, Clone, Default)]
+struct Level {
+    fmt: String,
+    text: String,
+    start: u32,
+}
+
+#[derive(Debug, Default)]
+struct Numbering {
+    /// numId → abstractNumId
+    nums: HashMap<String, String>,
+    /// abstractNumId → levels by ilvl
+    abstracts: HashMap<String, HashMap<u32, Level>>,
+}
+
+fn attr(e: &BytesStart, local: &[u8]) -> Option<String> {
+    e.attributes().flatten().find_map(|a| {
+        (a.key.local_name().as_ref() == local)
+            .then(|| a.unescape_value().ok().map(|v| v.into_owned()))
+            .flatten()
+    })
+}
+
+fn parse_numbering(xml: &[u8]) -> Result<Numbering, quick_xml::Error> {
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut out = Numbering::default();
+    let (mut cur_abs, mut cur_num, mut cur_lvl): (Option<String>, Option<String>, Option<u32>) =
+        (None, None, None);
+    loop {
+        match reader.read_event_into(&mut buf)? {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                b"abstractNum" => cur_abs = attr(&e, b"abstractNumId"),
+                b"num" => cur_num = attr(&e, b"numId"),
+                b"abstractNumId" => {
+                    if let (Some(n), Some(v)) = (&cur_num, attr(&e, b"val")) {
+                        out.nums.insert(n.clone(), v);
+                    }
+                }
+                b"lvl" => cur_lvl = attr(&e, b"ilvl").and_then(|v| v.parse().ok()),
+                name @ (b"numFmt" | b"lvlText" | b"start") => {
+                    if let (Some(a), Some(l), Some(v)) = (&cur_abs, cur_lvl, attr(&e, b"val")) {
+                        let level = out
+                            .abstracts
+                            .entry(a.clone())
+                            .or_default()
+                            .entry(l)
+                            .or_insert(Level {
+                                start: 1,
+                                ..Level::default()
+                            });
+                        match name {
+                            b"numFmt" => level.fmt = v,
+                            b"lvlText" => level.text = v,
+                            _ => level.start = v.parse().unwrap_or(1),
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Event::End(e) => match e.local_name().as_ref() {
+                b"abstractNum" => cur_abs = None,
+                b"num" => cur_num = None,
+                b"lvl" => cur_lvl = None,
+                _ => {}
+            },
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(out)
+}
+
+const CN_DIGITS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+
+/// Chinese counting numerals as used in list labels (1 → 一, 12 → 十二, 20 → 二十).
+pub fn chinese_number(n: u32) -> String {
+    match n {
+        0..=9 => CN_DIGITS[n as usize].to_string(),
+        10..=19 => format!(
+            "十{}",
+            if n > 10 {
+                CN_DIGITS[(n - 10) as usize]
+            } else {
+                ""
+            }
+        ),
+        20..=99 => format!(
+            "{}十{}",
+            CN_DIGITS[(n / 10) as usize],
+            if n % 10 > 0 {
+                CN_DIGITS[(n % 10) as usize]
+            } else {
+                ""
+            }
+        ),
+        _ => n.to_string(),
+    }
+}
+
+fn format_number(fmt: &str, n: u32) -> String {
+    match fmt {
+        "chineseCounting"
+        | "chineseCountingThousand"
+        | "ideographTraditional"
+        | "japaneseCounting" => chinese_number(n),
+        "decimalEnclosedCircle" | "decimalEnclosedCircleChinese" if (1..=20).contains(&n) => {
+            char::from_u32(0x2460 + n - 1)
+                .map(String::from)
+                .unwrap_or_default()
+        }
+        "lowerLetter" if (1..=26).contains(&n) => ((b'a' + (n - 1) as u8) as char).to_string(),
+        "upperLetter" if (1..=26).contains(&n) => ((b'A' + (n - 1) as u8) as char).to_string(),
+        "bullet" | "none" => String::new(),
+        _ => n.to_string(),
+    }
+}
+
+/// Tracks list counters while paragraphs stream by.
+struct ListCounter<'a> {
+    numbering: &'a Numbering,
+    counters: HashMap<(String, u32), u32>,
+}
+
+impl ListCounter<'_> {
+    fn label(&mut self, num_id: &str, ilvl: u32) -> String {
+        let Some(levels) = self
+            .numbering
+            .nums
+            .get(num_id)
+            .and_then(|a| self.numbering.abstracts.get(a))
+        else {
+            return String::new();
+        };
+        let Some(level) = levels.get(&ilvl) else {
+            return String::new();
+        };
+        if level.fmt == "bullet" {
+            return String::new();
+        }
+        let key = (num_id.to_string(), ilvl);
+        let n = *self
+            .counters
+            .entry(key)
+            .and_modify(|c| *c += 1)
+            .or_insert(level.start);
+        // A deeper level restarts when a shallower one advances.
+        self.counters
+            .retain(|(id, l), _| id != num_id || *l <= ilvl);
+        let mut text = level.text.clone();
+        for (l, lv) in levels {
+            let placeholder = format!("%{}", l + 1);
+            if text.contains(&placeholder) {
+                let value = if *l == ilvl {
+                    n
+                } else {
+                    *self
+                        .counters
+                        .get(&(num_id.to_string(), *l))
+                        .unwrap_or(&lv.start)
+                };
+                text = text.replace(&placeholder, &format_number(&lv.fmt, value));
+            }
+        }
+        text
+    }
+}
+
+fn paragraphs(xml: &[u8], numbering: Numbering) -> Result<String, SkipReason> {
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut out = String::new();
+    let mut para = String::new();
+    let mut in_text = false;
+    let mut num: (Option<String>, u32) = (None, 0);
+    let mut lists = ListCounter {
+        numbering: &numbering,
+        counters: HashMap::new(),
+    };
+    let bad = |e: quick_xml::Error| SkipReason::BadDocx(format!("malformed document.xml ({e})"));
+    loop {
+        match reader.read_event_into(&mut buf).map_err(bad)? {
+            Event::Eof => break,
+            Event::Start(e) => match e.local_name().as_ref() {
+                b"t" => in_text = true,
+                b"p" => {
+                    para.clear();
+                    num = (None, 0);
+                }
+                _ => {}
+            },
+            Event::Empty(e) => match e.local_name().as_ref() {
+                b"tab" => para.push('\t'),
+                b"br" | b"cr" => para.push('\n'),
+                b"numId" => num.0 = attr(&e, b"val").filter(|v| v != "0"),
+                b"ilvl" => num.1 = attr(&e, b"val").and_then(|v| v.parse().ok()).unwrap_or(0),
+                _ => {}
+            },
+            Event::Text(t) if in_text => {
+                let s = t.unescape().map_err(bad)?;
+                para.push_str(&s);
+            }
+            Event::End(e) => match e.local_name().as_ref() {
+                b"t" => in_text = false,
+                b"p" => {
+                    if let Some(id) = num.0.take() {
+                        if !para.trim().is_empty() {
+                            out.push_str(&lists.label(&id, num.1));
+                        }
+                    }
+                    out.push_str(&para);
+                    out.push('\n');
+                    para.clear();
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::io::{Cursor, Write};
+
+    /// Builds a minimal .docx in memory: each entry of `paras` is a paragraph; `numbered` ones use a
+    /// Chinese-counting list (一、二、).
+    pub fn build_docx(paras: &[(&str, bool)], table: &[&str]) -> Vec<u8> {
+        let mut body = String::new();
+        for (text, numbered) in paras {
+            let ppr = if *numbered {
+                "<w:pPr><w:numPr><w:ilvl w:val=\"0\"/><w:numId w:val=\"1\"/></w:numPr></w:pPr>"
+            } else {
+                ""
+            };
+            body.push_str(&format!("<w:p>{ppr}<w:r><w:t>{text}</w:t></w:r></w:p>"));
+        }
+        if !table.is_empty() {
+            body.push_str("<w:tbl><w:tr>");
+            for cell in table {
+                body.push_str(&format!(
+                    "<w:tc><w:p><w:r><w:t>{cell}</w:t></w:r></w:p></w:tc>"
+                ));
+            }
+            body.push_str("</w:tr></w:tbl>");
+        }
+        let doc = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+        );
+        let numbering = "<?xml version=\"1.0\"?><w:numbering xmlns:w=\"x\"><w:abstractNum w:abstractNumId=\"0\"><w:lvl w:ilvl=\"0\"><w:start w:val=\"1\"/><w:numFmt w:val=\"chineseCounting\"/><w:lvlText w:val=\"%1、\"/></w:lvl></w:abstractNum><w:num w:numId=\"1\"><w:abstractNumId w:val=\"0\"/></w:num></w:numbering>";
+        let mut cur = Cursor::new(Vec::new());
+        {
+            let mut zw = zip::ZipWriter::new(&mut cur);
+            let opts: zip::write::SimpleFileOptions = zip::write::SimpleFileOptions::default();
+            zw.start_file("word/document.xml", opts).unwrap();
+            zw.write_all(doc.as_bytes()).unwrap();
+            zw.start_file("word/numbering.xml", opts).unwrap();
+            zw.write_all(numbering.as_bytes()).unwrap();
+            zw.finish().unwrap();
+        }
+        cur.into_inner()
+    }
+
+    #[test]
+    fn paragraphs_tables_and_numbering_in_order() {
+        let bytes = build_docx(
+            &[
+                ("工作成效", true),
+                ("正文一段。", false),
+                ("存在问题", true),
+            ],
+            &["单元格甲", "单元格乙"],
+        );
+        let text = extract_text(Cursor::new(bytes)).unwrap();
+        assert_eq!(
+            text,
+            "一、工作成效\n正文一段。\n二、存在问题\n单元格甲\n单元格乙\n"
+        );
+    }
+
+    #[test]
+    fn not_a_zip_is_bad_docx() {
+        let err = extract_text(Cursor::new(b"PK\x03\x04garbage".to_vec())).unwrap_err();
+        assert!(matches!(err, SkipReason::BadDocx(_)), "{err}");
+    }
+
+    #[test]
+    fn truncated_zip_is_bad_docx() {
+        let bytes = build_docx(&[("段落", false)], &[]);
+        let cut = bytes[..bytes.len() / 2].to_vec();
+        assert!(matches!(
+            extract_text(Cursor::new(cut)),
+            Err(SkipReason::BadDocx(_))
+        ));
+    }
+
+    #[test]
+    fn chinese_numbers() {
+        assert_eq!(chinese_number(1), "一");
+        assert_eq!(chinese_number(10), "十");
+        assert_eq!(chinese_number(14), "十四");
+        assert_eq!(chinese_number(20), "二十");
+        assert_eq!(chinese_number(35), "三十五");
+    }
+}

@@ -1,0 +1,342 @@
+//! Finding report files and turning each into a [`Document`]: walk, size guard, sniff, decode.
+//!
+//! Every failure is per file ([`Skipped`]); the caller decides how to report it and the batch goes on.
+
+pub mod decode;
+pub mod docx;
+
+use crate::error::{SkipReason, Skipped};
+use std::collections::HashSet;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Default limit on a single input file (20 MB).
+pub const DEFAULT_MAX_SIZE: u64 = 20 * 1024 * 1024;
+
+/// Extensions read as reports.
+pub const REPORT_EXTENSIONS: [&str; 3] = ["txt", "md", "docx"];
+/// Extensions of documents we recognise but cannot read: reported, not silently passed over.
+const UNSUPPORTED_EXTENSIONS: [&str; 8] =
+    ["doc", "pdf", "wps", "rtf", "odt", "pages", "ofd", "xps"];
+
+/// One file to analyse, as found by [`discover`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// Report id: the path relative to the root given on the command line, `/`-separated.
+    pub id: String,
+    /// Where to read it.
+    pub path: PathBuf,
+    /// The root it was found under (for `manifest.csv`).
+    pub root: PathBuf,
+}
+
+/// A decoded report file.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Report id (see [`Source::id`]).
+    pub id: String,
+    /// The path it was read from, for display.
+    pub path: String,
+    /// Normalised text; all offsets are character offsets into it.
+    pub text: String,
+    /// Encoding found (`UTF-8`, `GB18030`, `docx`, …).
+    pub encoding: String,
+    /// Non-fatal problems met so far.
+    pub warnings: Vec<String>,
+}
+
+/// Settings of ingest.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestOptions {
+    /// Files larger than this are skipped.
+    pub max_size: u64,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            max_size: DEFAULT_MAX_SIZE,
+        }
+    }
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+/// Whether a walked file is taken as a report (by extension, leaving out READMEs and hidden files).
+fn is_report_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    !name.starts_with('.')
+        && !name.starts_with("readme")
+        && !name.starts_with("~$")
+        && REPORT_EXTENSIONS.contains(&extension(path).as_str())
+}
+
+fn relative_id(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.is_empty() {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// Walks the given files and folders in a deterministic order (sorted by name at each level).
+///
+/// A file named on the command line is taken whatever its extension; inside folders only `.txt`, `.md` and
+/// `.docx` are taken, other document formats are reported as unsupported, everything else is passed over.
+/// Symlinked folders are followed once (loops are reported, not followed).
+pub fn discover(roots: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
+    let mut sources = Vec::new();
+    let mut skipped = Vec::new();
+    for root in roots {
+        let meta = match fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                skipped.push(Skipped {
+                    path: root.clone(),
+                    reason: SkipReason::Io(e),
+                });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            let id = root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| root.to_string_lossy().into_owned());
+            let parent = root.parent().unwrap_or(Path::new(".")).to_path_buf();
+            sources.push(Source {
+                id,
+                path: root.clone(),
+                root: parent,
+            });
+            continue;
+        }
+        walk_dir(root, &mut sources, &mut skipped);
+    }
+    (sources, skipped)
+}
+
+#[cfg(unix)]
+fn dir_key(meta: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+#[cfg(not(unix))]
+fn dir_key(_meta: &fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+fn walk_dir(root: &Path, sources: &mut Vec<Source>, skipped: &mut Vec<Skipped>) {
+    let mut seen: HashSet<(u64, u64)> = HashSet::new();
+    // Explicit stack: deep trees must not overflow the call stack.
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        match fs::metadata(&dir) {
+            Ok(m) if !seen.insert(dir_key(&m)) => {
+                skipped.push(Skipped {
+                    path: dir.clone(),
+                    reason: SkipReason::Walk(
+                        "folder already visited (symlink loop?); not followed".into(),
+                    ),
+                });
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                skipped.push(Skipped {
+                    path: dir.clone(),
+                    reason: SkipReason::Io(e),
+                });
+                continue;
+            }
+        }
+        let entries = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                skipped.push(Skipped {
+                    path: dir.clone(),
+                    reason: SkipReason::Io(e),
+                });
+                continue;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        let mut subdirs = Vec::new();
+        for path in paths {
+            match fs::metadata(&path) {
+                Ok(m) if m.is_dir() => subdirs.push(path),
+                Ok(_) => {
+                    if is_report_name(&path) {
+                        sources.push(Source {
+                            id: relative_id(root, &path),
+                            path,
+                            root: root.to_path_buf(),
+                        });
+                    } else if UNSUPPORTED_EXTENSIONS.contains(&extension(&path).as_str()) {
+                        skipped.push(Skipped {
+                            reason: SkipReason::Unsupported {
+                                ext: extension(&path),
+                            },
+                            path,
+                        });
+                    }
+                }
+                Err(e) => {
+                    if is_report_name(&path) || fs::symlink_metadata(&path).is_ok() {
+                        skipped.push(Skipped {
+                            path,
+                            reason: SkipReason::Io(e),
+                        });
+                    }
+                }
+            }
+        }
+        // Reverse so that the stack pops them in sorted order.
+        stack.extend(subdirs.into_iter().rev());
+    }
+    // Files come out grouped by folder in walk order; sort by id for a stable global order.
+    sources.sort_by(|a, b| a.id.cmp(&b.id));
+}
+
+/// Reads and decodes one source file.
+///
+/// # Errors
+/// A [`SkipReason`] saying why the file cannot be used.
+pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReason> {
+    let ext = extension(&source.path);
+    if UNSUPPORTED_EXTENSIONS.contains(&ext.as_str()) {
+        return Err(SkipReason::Unsupported { ext });
+    }
+    let file = fs::File::open(&source.path)?;
+    let size = file.metadata()?.len();
+    if size > opts.max_size {
+        return Err(SkipReason::TooLarge {
+            size,
+            limit: opts.max_size,
+        });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    // Bounded even if the file grows while we read it.
+    file.take(opts.max_size + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > opts.max_size {
+        return Err(SkipReason::TooLarge {
+            size: bytes.len() as u64,
+            limit: opts.max_size,
+        });
+    }
+    let mut warnings = Vec::new();
+    if source.path.to_str().is_none() {
+        warnings
+            .push("file name is not valid UTF-8; id shows it with replacement characters".into());
+    }
+    let looks_zip = bytes.starts_with(b"PK\x03\x04");
+    let (text, encoding) = if ext == "docx" || looks_zip {
+        if ext != "docx" {
+            return Err(SkipReason::BadDocx(format!(
+                "a zip archive named .{ext}; rename it to .docx if it is a Word document"
+            )));
+        }
+        let raw = docx::extract_text(std::io::Cursor::new(bytes))?;
+        let text = decode::normalize(&raw);
+        if text.trim().is_empty() {
+            return Err(SkipReason::Empty);
+        }
+        (text, "docx".to_string())
+    } else {
+        if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+            return Err(SkipReason::Unsupported {
+                ext: "doc (OLE)".into(),
+            });
+        }
+        if bytes.starts_with(b"%PDF") {
+            return Err(SkipReason::Unsupported { ext: "pdf".into() });
+        }
+        let d = decode::decode(&bytes)?;
+        warnings.extend(d.warnings);
+        (d.text, d.encoding)
+    };
+    Ok(Document {
+        id: source.id.clone(),
+        path: source.path.to_string_lossy().into_owned(),
+        text,
+        encoding,
+        warnings,
+    })
+}
+
+/// Builds a [`Document`] from text already in memory (stdin, tests).
+pub fn from_text(id: &str, text: &str) -> Document {
+    Document {
+        id: id.to_string(),
+        path: id.to_string(),
+        text: decode::normalize(text),
+        encoding: "UTF-8".into(),
+        warnings: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walk_is_sorted_and_filters_by_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir_all(d.join("2021/sub")).unwrap();
+        fs::write(d.join("2021/b.txt"), "乙").unwrap();
+        fs::write(d.join("2021/a.md"), "甲").unwrap();
+        fs::write(d.join("2021/sub/c.docx"), "x").unwrap();
+        fs::write(d.join("2021/d.pdf"), "%PDF").unwrap();
+        fs::write(d.join("manifest.csv"), "path").unwrap();
+        fs::write(d.join("README.md"), "doc").unwrap();
+        let (sources, skipped) = discover(&[d.to_path_buf()]);
+        let ids: Vec<_> = sources.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["2021/a.md", "2021/b.txt", "2021/sub/c.docx"]);
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].reason.kind(), "unsupported");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loop_is_reported_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir_all(d.join("a")).unwrap();
+        fs::write(d.join("a/r.txt"), "报告").unwrap();
+        std::os::unix::fs::symlink(d, d.join("a/loop")).unwrap();
+        let (sources, skipped) = discover(&[d.to_path_buf()]);
+        assert_eq!(sources.len(), 1);
+        assert!(skipped.iter().any(|s| s.reason.kind() == "walk"));
+    }
+
+    #[test]
+    fn size_limit_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.txt");
+        fs::write(&p, "很长的报告".repeat(100)).unwrap();
+        let src = Source {
+            id: "big.txt".into(),
+            path: p,
+            root: dir.path().into(),
+        };
+        let err = load(&src, &IngestOptions { max_size: 100 }).unwrap_err();
+        assert_eq!(err.kind(), "too_large");
+    }
+}

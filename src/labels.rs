@@ -1,0 +1,234 @@
+//! `labels.jsonl`: labelled statements for training and evaluation.
+//!
+//! A label names a report and a fragment of one of its statements; the fragment must fall inside exactly one
+//! statement as the structure stage splits it. Errors name the line, so a labeller can fix the file.
+
+use crate::error::{Error, Result};
+use crate::ingest::decode::normalize;
+use crate::structure::{Role, Structure};
+use crate::themes::Taxonomy;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// One line of `labels.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    /// Report id (path relative to the corpus root).
+    pub report: String,
+    /// A fragment of the statement's text.
+    pub text: String,
+    /// Theme ids; empty for a statement that carries none.
+    pub themes: Vec<String>,
+    /// 1-based line in the file (not serialised).
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// Parses `labels.jsonl`, checking JSON and theme ids.
+///
+/// # Errors
+/// Every bad line, as one error listing them all (`labels.jsonl:12: unknown theme id 'x'`).
+pub fn parse(path: &Path, text: &str, taxonomy: &Taxonomy) -> Result<Vec<Label>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let l = line.trim_start_matches('\u{FEFF}').trim();
+        if l.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Label>(l) {
+            Ok(mut label) => {
+                label.line = line_no;
+                label.text = normalize(&label.text).trim().to_string();
+                if label.text.is_empty() {
+                    errors.push(format!("{}:{line_no}: empty text fragment", path.display()));
+                    continue;
+                }
+                for id in &label.themes {
+                    if taxonomy.index(id).is_none() {
+                        errors.push(format!(
+                            "{}:{line_no}: unknown theme id '{id}'",
+                            path.display()
+                        ));
+                    }
+                }
+                out.push(label);
+            }
+            Err(e) => errors.push(format!("{}:{line_no}: bad JSON: {e}", path.display())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::data(
+            path,
+            0,
+            format!("{} bad line(s):\n{}", errors.len(), errors.join("\n")),
+        ))
+    }
+}
+
+/// Reads and parses a labels file.
+///
+/// # Errors
+/// See [`parse`].
+pub fn load(path: &Path, taxonomy: &Taxonomy) -> Result<Vec<Label>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse(path, &text, taxonomy)
+}
+
+/// A label resolved to its statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// Report id.
+    pub report: String,
+    /// Index of the statement in the report (document order).
+    pub statement: usize,
+    /// Role of that statement.
+    pub role: Role,
+    /// Theme indices into the taxonomy, sorted, unique.
+    pub themes: Vec<usize>,
+    /// Lines of the labels file that point here.
+    pub lines: Vec<usize>,
+}
+
+/// Outcome of matching labels against structured reports.
+#[derive(Debug, Default)]
+pub struct Resolution {
+    /// Labelled statements, sorted by report and statement.
+    pub statements: Vec<Resolved>,
+    /// Labels that could not be resolved, with their line numbers.
+    pub errors: Vec<String>,
+    /// Non-fatal remarks (two labels on one statement, merged).
+    pub warnings: Vec<String>,
+}
+
+/// Matches labels to statements of the given reports (by id).
+pub fn resolve(
+    path: &Path,
+    labels: &[Label],
+    reports: &HashMap<String, Structure>,
+    texts: &HashMap<String, String>,
+    taxonomy: &Taxonomy,
+) -> Resolution {
+    let mut res = Resolution::default();
+    let mut by_key: BTreeMap<(String, usize), Resolved> = BTreeMap::new();
+    let p = path.display();
+    for label in labels {
+        let Some(structure) = reports.get(&label.report) else {
+            res.errors.push(format!(
+                "{p}:{}: unknown report '{}'",
+                label.line, label.report
+            ));
+            continue;
+        };
+        let hits: Vec<(usize, Role)> = structure
+            .statements()
+            .enumerate()
+            .filter(|(_, s)| s.text.contains(&label.text))
+            .map(|(i, s)| (i, s.role))
+            .collect();
+        match hits.as_slice() {
+            [(i, role)] => {
+                let mut themes: Vec<usize> = label
+                    .themes
+                    .iter()
+                    .filter_map(|t| taxonomy.index(t))
+                    .collect();
+                let entry = by_key
+                    .entry((label.report.clone(), *i))
+                    .or_insert_with(|| Resolved {
+                        report: label.report.clone(),
+                        statement: *i,
+                        role: *role,
+                        themes: Vec::new(),
+                        lines: Vec::new(),
+                    });
+                if !entry.lines.is_empty() {
+                    res.warnings.push(format!(
+                        "{p}:{}: labels the same statement as line {} of '{}'; themes merged",
+                        label.line, entry.lines[0], label.report
+                    ));
+                }
+                entry.lines.push(label.line);
+                entry.themes.append(&mut themes);
+                entry.themes.sort_unstable();
+                entry.themes.dedup();
+            }
+            [] => {
+                let in_text = texts
+                    .get(&label.report)
+                    .is_some_and(|t| t.contains(&label.text));
+                res.errors.push(format!(
+                    "{p}:{}: fragment '{}' matches no statement of '{}'{}",
+                    label.line,
+                    label.text,
+                    label.report,
+                    if in_text {
+                        " (it is in the text, but in a heading, lead-in or across two statements)"
+                    } else {
+                        " (not in the text)"
+                    }
+                ));
+            }
+            many => res.errors.push(format!(
+                "{p}:{}: fragment '{}' matches {} statements of '{}' (make it longer)",
+                label.line,
+                label.text,
+                many.len(),
+                label.report
+            )),
+        }
+    }
+    res.statements = by_key.into_values().collect();
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::structure;
+
+    #[test]
+    fn bad_lines_are_reported_with_numbers() {
+        let tax = Taxonomy::builtin();
+        let text = "{\"report\":\"a.txt\",\"text\":\"甲\",\"themes\":[\"member_aging\"]}\nnot json\n{\"report\":\"a.txt\",\"text\":\"乙\",\"themes\":[\"nope\"]}\n";
+        let err = parse(Path::new("labels.jsonl"), text, &tax)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("labels.jsonl:2: bad JSON"), "{err}");
+        assert!(
+            err.contains("labels.jsonl:3: unknown theme id 'nope'"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn fragments_resolve_to_exactly_one_statement() {
+        let tax = Taxonomy::builtin();
+        let doc = "标题\n一、存在问题\n（一）党员老化严重。\n（二）经费不足，党员活动难开展。\n";
+        let mut reports = HashMap::new();
+        reports.insert("r.txt".to_string(), structure::analyze(doc));
+        let mut texts = HashMap::new();
+        texts.insert("r.txt".to_string(), doc.to_string());
+        let labels = parse(
+            Path::new("l.jsonl"),
+            "{\"report\":\"r.txt\",\"text\":\"党员老化\",\"themes\":[\"member_aging\"]}\n\
+             {\"report\":\"r.txt\",\"text\":\"党员\",\"themes\":[]}\n\
+             {\"report\":\"r.txt\",\"text\":\"存在问题\",\"themes\":[]}\n\
+             {\"report\":\"x.txt\",\"text\":\"党员\",\"themes\":[]}\n",
+            &tax,
+        )
+        .unwrap();
+        let r = resolve(Path::new("l.jsonl"), &labels, &reports, &texts, &tax);
+        assert_eq!(r.statements.len(), 1);
+        assert_eq!(r.statements[0].role, Role::Problem);
+        assert_eq!(r.errors.len(), 3, "{:?}", r.errors);
+        assert!(r.errors[0].contains("l.jsonl:2:") && r.errors[0].contains("matches 2 statements"));
+        assert!(r.errors[1].contains("heading"));
+        assert!(r.errors[2].contains("unknown report"));
+    }
+}

@@ -1,0 +1,19 @@
+//! shuzhi: mines Chinese Party-building work reports (述职报告) for recurring problem themes.
+//!
+//! The pipeline, one module per stage, in the order a report flows through them:
+//! [`ingest`] (files → [`ingest::Document`]) → [`meta`] (year, unit) → [`structure`] (sections, roles,
+//! statements) → [`segment`] (jieba-rs with the domain dictionary); [`pipeline`] strings them together
+//! for one report.
+#![warn(missing_docs)]
+
+pub mod classify;
+pub mod corpus;
+pub mod error;
+pub mod ingest;
+pub mod labels;
+pub mod meta;
+pub mod pipeline;
+pub mod render;
+pub mod segment;
+pub mod structure;
+pub mod themes;

@@ -1,0 +1,463 @@
+//! Report metadata: year, unit, unit type and grouping variables.
+//!
+//! Precedence for the year (architecture contract): `manifest.csv` > a year in the path > the title and
+//! first lines > unknown. Placeholders such as `20XX` leave the year unknown with a warning.
+
+use crate::error::{Error, Result};
+use regex::Regex;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::LazyLock;
+
+/// What is known about a report besides its text.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Meta {
+    /// Reporting year, when known.
+    pub year: Option<i32>,
+    /// Unit name (镇, 村, company, school, …).
+    pub unit: Option<String>,
+    /// Unit type (镇党委, 村党支部, 国有企业, …).
+    pub unit_type: Option<String>,
+    /// Extra manifest columns (region, …), usable with `--by`.
+    pub groups: BTreeMap<String, String>,
+}
+
+/// One row of `manifest.csv`.
+#[derive(Debug, Clone, Default)]
+pub struct ManifestRow {
+    year: Option<i32>,
+    unit: Option<String>,
+    unit_type: Option<String>,
+    extra: BTreeMap<String, String>,
+}
+
+/// `manifest.csv` of a corpus root: `path,year,unit,unit_type` plus any extra columns.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    rows: HashMap<String, ManifestRow>,
+    /// Names of the extra columns, in file order.
+    pub extra_columns: Vec<String>,
+}
+
+impl Manifest {
+    /// Reads `manifest.csv` from `root` if there is one.
+    ///
+    /// # Errors
+    /// A malformed file (no `path` column, bad year, ragged rows) is an error naming the line.
+    pub fn load(root: &Path) -> Result<Option<Manifest>> {
+        let path = root.join("manifest.csv");
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::data(&path, 0, "manifest.csv must be UTF-8"))?;
+        Self::parse(&path, text.trim_start_matches('\u{FEFF}')).map(Some)
+    }
+
+    /// Parses manifest text; `path` is only used in error messages.
+    ///
+    /// # Errors
+    /// See [`Manifest::load`].
+    pub fn parse(path: &Path, text: &str) -> Result<Manifest> {
+        let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(|e| Error::data(path, 1, e.to_string()))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let path_col = col("path").ok_or_else(|| Error::data(path, 1, "no 'path' column"))?;
+        let (year_col, unit_col, type_col) = (col("year"), col("unit"), col("unit_type"));
+        let extra_columns: Vec<String> = headers
+            .iter()
+            .filter(|h| !["path", "year", "unit", "unit_type"].contains(&h.as_str()))
+            .cloned()
+            .collect();
+        let mut rows = HashMap::new();
+        for (i, rec) in rdr.records().enumerate() {
+            let line = i + 2;
+            let rec = rec.map_err(|e| Error::data(path, line, e.to_string()))?;
+            let get = |c: Option<usize>| {
+                c.and_then(|c| rec.get(c))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
+            let key = get(Some(path_col))
+                .ok_or_else(|| Error::data(path, line, "empty path"))?
+                .replace('\\', "/");
+            let year = match get(year_col) {
+                Some(y) => Some(
+                    y.parse::<i32>()
+                        .ok()
+                        .filter(|y| (1949..=2100).contains(y))
+                        .ok_or_else(|| Error::data(path, line, format!("bad year '{y}'")))?,
+                ),
+                None => None,
+            };
+            let mut extra = BTreeMap::new();
+            for name in &extra_columns {
+                if let Some(v) = get(col(name)) {
+                    extra.insert(name.clone(), v);
+                }
+            }
+            rows.insert(
+                key,
+                ManifestRow {
+                    year,
+                    unit: get(unit_col),
+                    unit_type: get(type_col),
+                    extra,
+                },
+            );
+        }
+        Ok(Manifest {
+            rows,
+            extra_columns,
+        })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the manifest has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+static YEAR_COMPONENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:19[5-9]\d|20\d\d)(?:年度?)?$").expect("regex"));
+static YEAR_LEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^((?:19[5-9]|20\d)\d)(?:年|[-_ .])").expect("regex"));
+static YEAR_IN_TEXT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"((?:19[5-9]|20\d)\d)\s*年").expect("regex"));
+static YEAR_CN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([一二][〇零○Ｏ一二三四五六七八九]{3})\s*年").expect("regex"));
+static YEAR_DU: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"((?:19[5-9]|20\d)\d)\s*年度").expect("regex"));
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:20|19|二〇|二零)[XxＸｘ×*＊○〇]{2}\s*年|[XxＸｘ]{4}\s*年").expect("regex")
+});
+static UNIT_IN_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:中共|中国共产党)?(.{2,30}?)(?:党委|党工委|党总支|总支部|党支部|支部委员会|委员会|党组)(?:副?书记|.{0,6}书记|委员会|$)",
+    )
+    .expect("regex")
+});
+static UNIT_IN_BODY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:我作为|作为|我是)([\p{Han}*＊]{1,16}?(?:镇|乡|街道|村|社区|公司|集团|学校|中学|小学|学院|医院|卫生院|局|委|办|协会|商会))",
+    )
+    .expect("regex")
+});
+static COUNTY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[\p{Han}]{1,6}?(?:县|区|市)([\p{Han}*＊]{1,10}(?:镇|乡|街道|村|社区))$")
+        .expect("regex")
+});
+
+fn chinese_year(s: &str) -> Option<i32> {
+    let mut y = 0i32;
+    for c in s.chars() {
+        let d = match c {
+            '〇' | '零' | '○' | 'Ｏ' => 0,
+            '一' => 1,
+            '二' => 2,
+            '三' => 3,
+            '四' => 4,
+            '五' => 5,
+            '六' => 6,
+            '七' => 7,
+            '八' => 8,
+            '九' => 9,
+            _ => return None,
+        };
+        y = y * 10 + d;
+    }
+    (1949..=2100).contains(&y).then_some(y)
+}
+
+/// The year a report id carries in its path: a folder named like a year, or a leading year in the file name.
+pub fn year_from_path(id: &str) -> Option<i32> {
+    let parts: Vec<&str> = id.split('/').collect();
+    let (file, dirs) = parts.split_last()?;
+    for dir in dirs.iter().rev() {
+        if YEAR_COMPONENT.is_match(dir) {
+            return dir[..4].parse().ok();
+        }
+    }
+    YEAR_LEADING.captures(file).and_then(|c| c[1].parse().ok())
+}
+
+/// The title block: the first non-empty line and up to two short lines after it.
+fn head_lines(text: &str) -> Vec<&str> {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut out = Vec::new();
+    if let Some(first) = lines.next() {
+        out.push(first);
+    }
+    for l in lines.take(2) {
+        if l.chars().count() <= 40 {
+            out.push(l);
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+/// The year stated in the title block, or a `XXXX年度` in the opening.
+pub fn year_from_text(text: &str) -> Option<i32> {
+    for line in head_lines(text) {
+        if let Some(c) = YEAR_IN_TEXT.captures(line) {
+            return c[1].parse().ok();
+        }
+        if let Some(y) = YEAR_CN.captures(line).and_then(|c| chinese_year(&c[1])) {
+            return Some(y);
+        }
+    }
+    let opening: String = text.chars().take(300).collect();
+    YEAR_DU.captures(&opening).and_then(|c| c[1].parse().ok())
+}
+
+/// Unit name from the title line, else from a phrase like 「我作为XX镇…」 in the opening.
+pub fn unit_from_text(text: &str) -> Option<String> {
+    let heads = head_lines(text);
+    for line in &heads {
+        let line = line.trim_start_matches(['《', '“', '"']);
+        if let Some(c) = UNIT_IN_TITLE.captures(line) {
+            let raw = c[1].trim();
+            // Strip a leading year or a trailing 年度 phrase that some titles put first.
+            let raw = YEAR_IN_TEXT.replace(raw, "").to_string();
+            let raw = raw.trim_start_matches(['度', ' ', '：', ':']).trim();
+            if raw.chars().count() >= 2 && !raw.contains("基层党建") && !raw.contains("述职")
+            {
+                return Some(shorten_unit(raw));
+            }
+        }
+    }
+    let opening: String = text.chars().take(600).collect();
+    UNIT_IN_BODY.captures(&opening).map(|c| shorten_unit(&c[1]))
+}
+
+/// 「临溪县青石镇」 → 「青石镇」: township-level units are named without their county.
+fn shorten_unit(unit: &str) -> String {
+    match COUNTY_PREFIX.captures(unit) {
+        Some(c) => c[1].to_string(),
+        None => unit.to_string(),
+    }
+}
+
+/// Unit type derived from the unit name and the title (镇党委, 村党支部, 国有企业, 非公企业, …).
+pub fn unit_type_of(unit: &str, title: &str) -> Option<&'static str> {
+    let u = unit;
+    let has = |s: &str, words: &[&str]| words.iter().any(|w| s.contains(w));
+    let t = if u.ends_with("街道") || title.contains("党工委") && u.contains("街道") {
+        "街道党工委"
+    } else if u.ends_with("社区") {
+        "社区党委"
+    } else if u.ends_with('村') || u.ends_with("村委会") {
+        "村党支部"
+    } else if u.ends_with('镇') {
+        "镇党委"
+    } else if u.ends_with('乡') {
+        "乡党委"
+    } else if has(u, &["医院", "卫生院", "卫生服务中心", "疾控", "妇幼保健"]) {
+        "医院"
+    } else if has(
+        u,
+        &[
+            "中学",
+            "小学",
+            "学校",
+            "学院",
+            "大学",
+            "幼儿园",
+            "职校",
+            "职业技术",
+        ],
+    ) {
+        "学校"
+    } else if has(
+        u,
+        &[
+            "协会",
+            "商会",
+            "学会",
+            "联合会",
+            "基金会",
+            "促进会",
+            "社会组织",
+            "志愿者",
+            "社工",
+        ],
+    ) {
+        "社会组织"
+    } else if has(u, &["公司", "集团", "企业", "厂", "银行", "有限"]) {
+        if has(
+            u,
+            &[
+                "国有",
+                "国资",
+                "投资",
+                "城投",
+                "城建",
+                "供电",
+                "电力",
+                "烟草",
+                "水务",
+                "交通",
+                "发展集团",
+                "建设集团",
+                "农商",
+                "国企",
+            ],
+        ) || has(title, &["国有企业", "国企"])
+        {
+            "国有企业"
+        } else {
+            "非公企业"
+        }
+    } else if has(
+        u,
+        &[
+            "局",
+            "委员会",
+            "办公室",
+            "政府",
+            "法院",
+            "检察院",
+            "机关",
+            "人大",
+            "政协",
+            "委",
+            "办",
+            "部",
+            "中心",
+        ],
+    ) {
+        "机关"
+    } else if has(title, &["非公", "两新"]) {
+        "非公企业"
+    } else {
+        return None;
+    };
+    Some(t)
+}
+
+/// Derives [`Meta`] for a report, warning where the year is unknown or a placeholder.
+pub fn derive(
+    id: &str,
+    text: &str,
+    manifest: Option<&Manifest>,
+    warnings: &mut Vec<String>,
+) -> Meta {
+    let row = manifest.and_then(|m| m.rows.get(id));
+    let title = head_lines(text).first().copied().unwrap_or("").to_string();
+    let year = row
+        .and_then(|r| r.year)
+        .or_else(|| year_from_path(id))
+        .or_else(|| year_from_text(text));
+    if year.is_none() {
+        let head: String = text.chars().take(2000).collect();
+        match PLACEHOLDER.find(&head) {
+            Some(m) => warnings.push(format!(
+                "year unknown: the text has the placeholder '{}' instead of a year",
+                m.as_str().trim_end_matches('年').trim()
+            )),
+            None => warnings.push("year unknown: none in manifest, path or title".into()),
+        }
+    }
+    let unit = row
+        .and_then(|r| r.unit.clone())
+        .or_else(|| unit_from_text(text))
+        .or_else(|| {
+            let file = id.rsplit('/').next().unwrap_or(id);
+            let stem = file.rsplit_once('.').map(|(s, _)| s).unwrap_or(file);
+            (!stem.is_empty()).then(|| stem.to_string())
+        });
+    let unit_type = row.and_then(|r| r.unit_type.clone()).or_else(|| {
+        unit.as_deref()
+            .and_then(|u| unit_type_of(u, &title))
+            .map(str::to_string)
+    });
+    Meta {
+        year,
+        unit,
+        unit_type,
+        groups: row.map(|r| r.extra.clone()).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn year_precedence() {
+        assert_eq!(year_from_path("2023/a.txt"), Some(2023));
+        assert_eq!(year_from_path("x/2021年/a.txt"), Some(2021));
+        assert_eq!(year_from_path("2022_青石镇.txt"), Some(2022));
+        assert_eq!(year_from_path("a/b.txt"), None);
+        assert_eq!(year_from_path("20230.txt"), None);
+        assert_eq!(
+            year_from_text("青石镇党委书记2021年度抓基层党建工作述职报告\n正文"),
+            Some(2021)
+        );
+        assert_eq!(year_from_text("二〇二二年度述职报告\n"), Some(2022));
+        assert_eq!(year_from_text("述职报告\n（2020年12月）\n正文"), Some(2020));
+    }
+
+    #[test]
+    fn placeholder_year_warns() {
+        let mut w = Vec::new();
+        let m = derive(
+            "r.txt",
+            "关于20XX年度抓基层党建工作情况的述职\n正文",
+            None,
+            &mut w,
+        );
+        assert_eq!(m.year, None);
+        assert!(w[0].contains("20XX"), "{w:?}");
+    }
+
+    #[test]
+    fn unit_and_type() {
+        let t = "临溪县青石镇党委书记2021年度抓基层党建工作述职报告\n正文";
+        assert_eq!(unit_from_text(t).as_deref(), Some("青石镇"));
+        let t = "中共东漳县第二中学总支部委员会书记述职报告\n";
+        assert_eq!(unit_from_text(t).as_deref(), Some("东漳县第二中学"));
+        assert_eq!(unit_type_of("东漳县第二中学", ""), Some("学校"));
+        let t = "党建述职评价\n去年以来，我作为***镇基层党建工作第一责任人，现汇报如下：";
+        assert_eq!(unit_from_text(t).as_deref(), Some("***镇"));
+        assert_eq!(unit_type_of("***镇", ""), Some("镇党委"));
+        assert_eq!(unit_type_of("云岭县恒达机械有限公司", ""), Some("非公企业"));
+        assert_eq!(unit_type_of("临溪县城投集团", ""), Some("国有企业"));
+        assert_eq!(unit_type_of("红旗村", ""), Some("村党支部"));
+    }
+
+    #[test]
+    fn manifest_overrides_and_extra_columns() {
+        let m = Manifest::parse(
+            Path::new("manifest.csv"),
+            "path,year,unit,unit_type,region\n2021/a.txt,2020,青石镇,镇党委,临溪县\n",
+        )
+        .unwrap();
+        let mut w = Vec::new();
+        let meta = derive("2021/a.txt", "标题\n", Some(&m), &mut w);
+        assert_eq!(meta.year, Some(2020));
+        assert_eq!(meta.groups["region"], "临溪县");
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn bad_manifest_year_names_line() {
+        let err = Manifest::parse(Path::new("m.csv"), "path,year\na.txt,20X1\n").unwrap_err();
+        assert!(err.to_string().contains("m.csv:2"), "{err}");
+    }
+}

@@ -1,0 +1,75 @@
+//! One report from file to structured, segmented statements: the per-report unit of parallel work.
+
+use crate::error::SkipReason;
+use crate::ingest::{self, Document, IngestOptions, Source};
+use crate::meta::{self, Manifest, Meta};
+use crate::segment::Segmenter;
+use crate::structure::{self, Role, Structure};
+
+/// A report after ingest, metadata, structure and segmentation.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The decoded document (text, encoding, warnings).
+    pub doc: Document,
+    /// Year, unit, unit type, groups.
+    pub meta: Meta,
+    /// Sections and statements.
+    pub structure: Structure,
+    /// Filtered tokens of each statement, in [`Structure::statements`] order.
+    pub tokens: Vec<Vec<String>>,
+}
+
+impl Parsed {
+    /// Statements with their tokens and global index, in document order.
+    pub fn statements(&self) -> impl Iterator<Item = (usize, &structure::Statement, &[String])> {
+        self.structure
+            .statements()
+            .zip(self.tokens.iter())
+            .enumerate()
+            .map(|(i, (s, t))| (i, s, t.as_slice()))
+    }
+
+    /// Whether any statement has the given role.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.structure.statements().any(|s| s.role == role)
+    }
+}
+
+/// Structures and segments a decoded document.
+pub fn parse_document(mut doc: Document, manifest: Option<&Manifest>, seg: &Segmenter) -> Parsed {
+    let meta = meta::derive(&doc.id, &doc.text, manifest, &mut doc.warnings);
+    let structure = structure::analyze(&doc.text);
+    let tokens = structure
+        .statements()
+        .map(|s| statement_tokens(seg, &s.text))
+        .collect();
+    Parsed {
+        doc,
+        meta,
+        structure,
+        tokens,
+    }
+}
+
+/// Tokens of a statement, without its list marker (「（一）」「三是」 say nothing about the theme).
+pub fn statement_tokens(seg: &Segmenter, text: &str) -> Vec<String> {
+    let body = match structure::markers::at_start(text) {
+        Some(m) => &text[m.len..],
+        None => text,
+    };
+    seg.tokens(body).into_iter().map(str::to_string).collect()
+}
+
+/// Reads, decodes, structures and segments one file.
+///
+/// # Errors
+/// The reason the file was skipped.
+pub fn parse_source(
+    source: &Source,
+    opts: &IngestOptions,
+    manifest: Option<&Manifest>,
+    seg: &Segmenter,
+) -> Result<Parsed, SkipReason> {
+    let doc = ingest::load(source, opts)?;
+    Ok(parse_document(doc, manifest, seg))
+}

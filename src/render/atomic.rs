@@ -1,0 +1,93 @@
+//! Atomic file writes: a temp file beside the target, flushed to disk, then renamed over it. A reader (or a
+//! run killed half-way) sees the old file or the new one, never half of one.
+
+use crate::error::{Error, Result};
+use std::io::Write;
+use std::path::Path;
+
+/// Prefix of temp files, so that litter from a killed run can be recognised and removed.
+pub const TEMP_PREFIX: &str = ".shuzhi-tmp-";
+
+/// Writes `bytes` to `path` atomically.
+///
+/// # Errors
+/// I/O errors naming the target.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes to `path` atomically through a buffered writer given to `fill`.
+///
+/// # Errors
+/// I/O errors naming the target.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let err = |e: std::io::Error| Error::io(path, e);
+    let tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(err)?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file());
+        fill(&mut w).map_err(err)?;
+        w.flush().map_err(err)?;
+    }
+    tmp.as_file().sync_data().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// Removes temp files left in `dir` by an interrupted run.
+pub fn clean_litter(dir: &Path) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_whole_file_and_leaves_no_temp() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("out.csv");
+        write_atomic(&p, b"old").unwrap();
+        write_atomic(&p, b"new").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn failed_fill_keeps_the_old_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("out.csv");
+        write_atomic(&p, b"old").unwrap();
+        let r = write_atomic_with(&p, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("boom"))
+        });
+        assert!(r.is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn litter_is_cleaned() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join(format!("{TEMP_PREFIX}x")), b"").unwrap();
+        std::fs::write(d.path().join("keep.csv"), b"").unwrap();
+        clean_litter(d.path());
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,194 @@
+//! Section roles and the cue words that reveal them, in headings and in running text.
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+/// What part of a report a statement belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Achievements, practice, highlights (成效、做法、亮点).
+    Highlight,
+    /// Problems (存在的问题、不足、短板、差距).
+    Problem,
+    /// Causes (原因、根源).
+    Cause,
+    /// Next steps (下一步、打算、举措、整改).
+    Measure,
+    /// Title, opening, closing.
+    Other,
+}
+
+impl Role {
+    /// The lower-case name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Highlight => "highlight",
+            Role::Problem => "problem",
+            Role::Cause => "cause",
+            Role::Measure => "measure",
+            Role::Other => "other",
+        }
+    }
+
+    /// Whether themes found in this role count as raised (problem or cause).
+    pub fn raises(self) -> bool {
+        matches!(self, Role::Problem | Role::Cause)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn re(s: &str) -> Regex {
+    Regex::new(s).expect("role regex")
+}
+
+static H_MEASURE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"下一步|打算|举措|措施|努力方向|今后|明年|来年|新的一年|新一年|思路|整改|计划|改进方向|工作安排|目标任务|工作重点|着力点|改进|展望|方向",
+    )
+});
+static H_CAUSE: LazyLock<Regex> = LazyLock::new(|| re(r"原因|根源|症结|根子"));
+static H_PROBLEM: LazyLock<Regex> =
+    LazyLock::new(|| re(r"问题|不足|差距|短板|弱项|薄弱环节|查摆|缺点|缺陷|瓶颈|困难"));
+static H_HIGHLIGHT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"成效|做法|亮点|成绩|履职|工作情况|主要工作|开展情况|特色|经验|基本情况|回顾|取得|落实情况|完成情况|履行|职责|创新|工作开展|抓党建|党建工作",
+    )
+});
+static H_COMBINED_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(问题|不足|差距|短板|弱项)(及|和|与|以及|、)(其)?(产生的)?(主要|深层次)?(原因|根源|成因)")
+});
+static H_COMBINED_MEASURE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(问题|不足|差距|短板)[^，。]{0,3}(及|和|与|以及)[^，。]{0,4}(整改|措施|举措|对策)")
+});
+
+/// The role a section heading announces, if it announces one.
+pub fn heading_role(title: &str) -> Option<Role> {
+    if H_CAUSE.is_match(title) {
+        return Some(if H_COMBINED_CAUSE.is_match(title) {
+            Role::Problem
+        } else {
+            Role::Cause
+        });
+    }
+    if H_MEASURE.is_match(title) {
+        if H_PROBLEM.is_match(title) && H_COMBINED_MEASURE.is_match(title) {
+            return Some(Role::Problem);
+        }
+        // 「问题整改情况」 reports last year's rectification: an achievement, not a plan.
+        if title.contains("情况") && !title.contains("下一步") {
+            return Some(Role::Highlight);
+        }
+        return Some(Role::Measure);
+    }
+    if H_PROBLEM.is_match(title) {
+        return Some(Role::Problem);
+    }
+    H_HIGHLIGHT.is_match(title).then_some(Role::Highlight)
+}
+
+static CAUSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r"^(?:(?:分析|究其|剖析|深究|反思|查找|梳理|追溯|深挖|探究|查摆|追根溯源)[^。；]{0,14}(?:原因|根源|症结|根子)",
+        r"|(?:产生|造成|出现|存在|形成)(?:以上|上述|这些|这一?些?|这)?(?:问题|不足|差距|短板|现象|情况)[^。；]{0,8}(?:原因|根源)",
+        r"|原因(?:分析|主要|在于|有以下|有如下|是多方面|有[两三四五几])",
+        r"|(?:主要|深层次|根本|客观|主观|深层)原因(?:是|有|在于|主要)",
+        r"|(?:问题|不足)(?:的)?(?:根源|症结)(?:在于|是|主要))"
+    ))
+});
+static PROBLEM_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^[^。：:]{0,30}?(?:还|仍|仍然|依然|也|尚|但|然而|不过|对照|查摆|反思|清醒)[^。：:]{0,16}?(?:存在|有)(?:着)?[^。：:]{0,12}?(?:问题|不足|差距|短板|弱项|薄弱环节)",
+    )
+});
+static PROBLEM_CUE_VETO: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[^。：:]{0,30}?(?:解决|整改|破解|化解|处理|办结|协调)"));
+static MEASURE_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:下一步|今后|明年|来年|新的一年|新一年|在今后|(?:19|20)\d\d年[，,]?(?:我|本人|我们)|针对[^。]{0,24}(?:问题|不足|短板)[^。]{0,10}(?:将|要|拟|打算|计划))",
+    )
+});
+static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"以上(?:述职|报告|是我|汇报|就是)|特此(?:报告|述职)|请予评议|批评指正|述职完毕|不妥之处|恳请|敬请|请审议|谢谢",
+    )
+});
+static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?:如下|以下(?:几|方面|问题|不足|差距)|主要(?:表现|体现)(?:在|为)|具体(?:表现|如下|来说)|几个方面|几点|下列|主要有)[^。，]{0,6}$",
+    )
+});
+
+/// A sentence that starts the causes part of a problems section (「究其原因」「产生问题的原因主要有」).
+pub fn cause_cue(sentence: &str) -> Option<usize> {
+    CAUSE_CUE.find(sentence).map(|m| m.end())
+}
+
+/// A paragraph opening that turns running text to problems (「但也存在一些不足」).
+pub fn problem_cue(paragraph: &str) -> bool {
+    PROBLEM_CUE.is_match(paragraph) && !PROBLEM_CUE_VETO.is_match(paragraph)
+}
+
+/// A paragraph opening that turns to next steps (「下一步，我将……」).
+pub fn measure_cue(paragraph: &str) -> bool {
+    MEASURE_CUE.is_match(paragraph)
+}
+
+/// A closing line (「以上述职，请予评议」).
+pub fn closing(paragraph: &str) -> bool {
+    paragraph.chars().count() <= 80 && CLOSING.is_match(paragraph)
+}
+
+/// Text that only introduces a list (「主要表现在以下几个方面：」) and carries nothing itself.
+pub fn lead_in(text: &str) -> bool {
+    let t = text.trim();
+    let n = t.chars().count();
+    n == 0
+        || t.ends_with(['：', ':', '，', ','])
+        || (n <= 60 && LEAD_IN.is_match(t.trim_end_matches(['。', '；'])))
+        || t.chars().filter(|c| super::markers::is_han(*c)).count() < 6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heading_roles() {
+        assert_eq!(heading_role("存在的主要问题及原因"), Some(Role::Problem));
+        assert_eq!(heading_role("产生问题的原因"), Some(Role::Cause));
+        assert_eq!(heading_role("原因分析"), Some(Role::Cause));
+        assert_eq!(heading_role("下一步工作思路和举措"), Some(Role::Measure));
+        assert_eq!(heading_role("整改措施"), Some(Role::Measure));
+        assert_eq!(heading_role("努力方向"), Some(Role::Measure));
+        assert_eq!(heading_role("履职工作特色和亮点"), Some(Role::Highlight));
+        assert_eq!(heading_role("短板弱项"), Some(Role::Problem));
+        assert_eq!(heading_role("反思查摆的问题"), Some(Role::Problem));
+        assert_eq!(heading_role("差距和不足"), Some(Role::Problem));
+        assert_eq!(heading_role("存在问题及整改措施"), Some(Role::Problem));
+        assert_eq!(heading_role("上年度问题整改情况"), Some(Role::Highlight));
+        assert_eq!(heading_role("聚焦主责主业"), None);
+    }
+
+    #[test]
+    fn cues() {
+        assert!(cause_cue("分析问题产生的原因，一是精力投入不足").is_some());
+        assert!(cause_cue("究其原因，主要有以下几点").is_some());
+        assert!(cause_cue("产生这些问题的原因是多方面的").is_some());
+        assert!(cause_cue("由于历史原因，村里负债").is_none());
+        assert!(problem_cue("但也要清醒地看到，工作中还存在一些不足："));
+        assert!(!problem_cue("及时解决群众反映的问题120件。"));
+        assert!(measure_cue("下一步，我将着力做好以下工作"));
+        assert!(!measure_cue("我镇明确下一步"));
+        assert!(closing("以上述职，请予评议。"));
+        assert!(lead_in("主要表现在以下几个方面："));
+        assert!(lead_in("分析原因，"));
+        assert!(!lead_in("全镇党员平均年龄58岁，35岁以下仅占8%。"));
+    }
+}
