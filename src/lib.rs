@@ -6,6 +6,8 @@
 //! for one report.
 #![warn(missing_docs)]
 
+pub mod aggregate;
+pub mod analysis;
 pub mod classify;
 pub mod corpus;
 pub mod error;

@@ -37,7 +37,7 @@ impl Parsed {
 
 /// Structures and segments a decoded document.
 pub fn parse_document(mut doc: Document, manifest: Option<&Manifest>, seg: &Segmenter) -> Parsed {
-    let meta = meta::derive(&doc.id, &doc.text, manifest, &mut doc.warnings);
+    let meta = meta::derive(&doc.rel, &doc.text, manifest, &mut doc.warnings);
     let structure = structure::analyze(&doc.text);
     let tokens = structure
         .statements()

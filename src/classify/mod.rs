@@ -1,7 +1,9 @@
 //! Deciding which themes a statement carries: rules from the taxonomy, plus the trained linfa model, with the
 //! evidence sentence for every hit.
 
+pub mod card;
 pub mod dataset;
+pub mod evaluate;
 pub mod features;
 pub mod metrics;
 pub mod model;
@@ -84,7 +86,14 @@ pub fn sentences(text: &str) -> Vec<(usize, usize)> {
     if out.is_empty() {
         out.push((0, text.len()));
     }
-    out
+    // Trim surrounding whitespace so that spans and texts agree.
+    out.into_iter()
+        .map(|(s, e)| {
+            let seg = &text[s..e];
+            let s2 = s + (seg.len() - seg.trim_start().len());
+            (s2, s2 + seg.trim().len())
+        })
+        .collect()
 }
 
 fn char_span(text: &str, (s, e): (usize, usize)) -> (usize, usize) {

@@ -94,12 +94,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let seg = super::segment::segmenter(args.dict, args.stopwords)?;
     let root = args.file.parent().map(PathBuf::from).unwrap_or_default();
     let manifest = Manifest::load(&root).ok().flatten();
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let source = Source {
-        id: args
-            .file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        id: name.clone(),
+        rel: name,
         path: args.file.clone(),
         root,
     };

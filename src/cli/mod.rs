@@ -1,9 +1,12 @@
 //! Command-line interface: argument definitions and dispatch. One file per command.
 
+mod analyze;
 mod common;
 mod corpus;
+mod evaluate;
 mod inspect;
 mod segment;
+mod train;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -31,8 +34,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Analyze(analyze::Args),
     Inspect(inspect::Args),
     Corpus(corpus::Args),
+    Train(train::Args),
+    Evaluate(evaluate::Args),
     Segment(segment::Args),
 }
 
@@ -40,8 +46,11 @@ enum Command {
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Analyze(a) => analyze::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Corpus(a) => corpus::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Evaluate(a) => evaluate::run(a),
         Command::Segment(a) => segment::run(a),
     }
 }

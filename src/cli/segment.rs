@@ -63,6 +63,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let path = PathBuf::from(&args.input);
         let src = shuzhi::ingest::Source {
             id: args.input.clone(),
+            rel: args.input.clone(),
             path,
             root: PathBuf::from("."),
         };

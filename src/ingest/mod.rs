@@ -25,6 +25,8 @@ const UNSUPPORTED_EXTENSIONS: [&str; 8] =
 pub struct Source {
     /// Report id: the path relative to the root given on the command line, `/`-separated.
     pub id: String,
+    /// Path relative to its root (`manifest.csv` key); equals `id` unless ids were prefixed.
+    pub rel: String,
     /// Where to read it.
     pub path: PathBuf,
     /// The root it was found under (for `manifest.csv`).
@@ -36,6 +38,8 @@ pub struct Source {
 pub struct Document {
     /// Report id (see [`Source::id`]).
     pub id: String,
+    /// Path relative to the corpus root (see [`Source::rel`]).
+    pub rel: String,
     /// The path it was read from, for display.
     pub path: String,
     /// Normalised text; all offsets are character offsets into it.
@@ -120,6 +124,7 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
                 .unwrap_or_else(|| root.to_string_lossy().into_owned());
             let parent = root.parent().unwrap_or(Path::new(".")).to_path_buf();
             sources.push(Source {
+                rel: id.clone(),
                 id,
                 path: root.clone(),
                 root: parent,
@@ -183,8 +188,10 @@ fn walk_dir(root: &Path, sources: &mut Vec<Source>, skipped: &mut Vec<Skipped>) 
                 Ok(m) if m.is_dir() => subdirs.push(path),
                 Ok(_) => {
                     if is_report_name(&path) {
+                        let id = relative_id(root, &path);
                         sources.push(Source {
-                            id: relative_id(root, &path),
+                            rel: id.clone(),
+                            id,
                             path,
                             root: root.to_path_buf(),
                         });
@@ -273,6 +280,7 @@ pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReaso
     };
     Ok(Document {
         id: source.id.clone(),
+        rel: source.rel.clone(),
         path: source.path.to_string_lossy().into_owned(),
         text,
         encoding,
@@ -284,6 +292,7 @@ pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReaso
 pub fn from_text(id: &str, text: &str) -> Document {
     Document {
         id: id.to_string(),
+        rel: id.to_string(),
         path: id.to_string(),
         text: decode::normalize(text),
         encoding: "UTF-8".into(),
@@ -333,6 +342,7 @@ mod tests {
         fs::write(&p, "很长的报告".repeat(100)).unwrap();
         let src = Source {
             id: "big.txt".into(),
+            rel: "big.txt".into(),
             path: p,
             root: dir.path().into(),
         };

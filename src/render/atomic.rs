@@ -43,6 +43,56 @@ pub fn write_atomic_with(
     Ok(())
 }
 
+/// A file being written in place of `target`: a temp file until [`AtomicFile::commit`] renames it. Dropped
+/// without commit, the temp file is removed and the target is untouched.
+pub struct AtomicFile {
+    target: std::path::PathBuf,
+    writer: std::io::BufWriter<tempfile::NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Starts writing a replacement for `target`.
+    ///
+    /// # Errors
+    /// The temp file cannot be created.
+    pub fn create(target: &Path) -> Result<AtomicFile> {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(target, e))?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            writer: std::io::BufWriter::with_capacity(1 << 16, tmp),
+        })
+    }
+
+    /// Flushes, syncs and renames over the target.
+    ///
+    /// # Errors
+    /// I/O errors naming the target.
+    pub fn commit(self) -> Result<()> {
+        let target = self.target;
+        let err = |e: std::io::Error| Error::io(&target, e);
+        let tmp = self.writer.into_inner().map_err(|e| err(e.into_error()))?;
+        tmp.as_file().sync_data().map_err(err)?;
+        tmp.persist(&target).map_err(|e| err(e.error))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writer.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
 /// Removes temp files left in `dir` by an interrupted run.
 pub fn clean_litter(dir: &Path) {
     if let Ok(rd) = std::fs::read_dir(dir) {

@@ -1,0 +1,394 @@
+//! Additive counts of themes by year, by any manifest grouping, persistent problems per unit, and the best
+//! evidence per theme. Everything here merges by addition, so shards can be combined into exactly the
+//! tables one run gives.
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One line of `reports.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportRecord {
+    /// Report id.
+    pub id: String,
+    /// Path read.
+    pub path: String,
+    /// Year, if known.
+    pub year: Option<i32>,
+    /// Unit name.
+    pub unit: Option<String>,
+    /// Unit type.
+    pub unit_type: Option<String>,
+    /// Extra manifest columns.
+    pub groups: BTreeMap<String, String>,
+    /// Encoding found.
+    pub encoding: String,
+    /// Theme ids raised (carried by a problem or cause statement), sorted.
+    pub raised: Vec<String>,
+    /// Theme ids of measure statements, sorted.
+    pub measures: Vec<String>,
+    /// Raised themes with no measure of the same theme.
+    pub uncovered: Vec<String>,
+    /// Statements in the report.
+    pub statements: usize,
+    /// Problem and cause statements.
+    pub problem_statements: usize,
+    /// Problem/cause statements carrying each raised theme.
+    pub theme_statements: BTreeMap<String, usize>,
+    /// Warnings (unknown year, replaced bytes, near-duplicates, …).
+    pub warnings: Vec<String>,
+}
+
+/// One line of `mentions.jsonl`: a (statement, theme) hit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mention {
+    /// Report id.
+    pub report: String,
+    /// Report year.
+    pub year: Option<i32>,
+    /// Role of the statement.
+    pub role: String,
+    /// Statement index in the report.
+    pub statement: usize,
+    /// The evidence sentence.
+    pub text: String,
+    /// Start of the evidence sentence (characters in the decoded text).
+    pub start: usize,
+    /// End of the evidence sentence.
+    pub end: usize,
+    /// Theme id.
+    pub theme: String,
+    /// Model probability (rounded to 4 decimals).
+    pub score: f64,
+    /// `model`, `rule` or `both`.
+    pub source: String,
+    /// Words that fired.
+    pub cues: Vec<String>,
+}
+
+/// Counters of one cell (a year, or a group).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Reports in the cell.
+    pub reports: u64,
+    /// Reports raising each theme.
+    pub raised: Vec<u64>,
+    /// Problem/cause statements carrying each theme.
+    pub statements: Vec<u64>,
+    /// Reports raising each theme without a matching measure.
+    pub uncovered: Vec<u64>,
+}
+
+impl Counts {
+    fn ensure(&mut self, n: usize) {
+        for v in [&mut self.raised, &mut self.statements, &mut self.uncovered] {
+            v.resize(n.max(v.len()), 0);
+        }
+    }
+
+    fn add(&mut self, other: &Counts) {
+        self.ensure(other.raised.len());
+        self.reports += other.reports;
+        for (a, b) in self.raised.iter_mut().zip(&other.raised) {
+            *a += b;
+        }
+        for (a, b) in self.statements.iter_mut().zip(&other.statements) {
+            *a += b;
+        }
+        for (a, b) in self.uncovered.iter_mut().zip(&other.uncovered) {
+            *a += b;
+        }
+    }
+}
+
+/// A mention kept as evidence for the report page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Score, for ranking.
+    pub score: f64,
+    /// Report id.
+    pub report: String,
+    /// Unit.
+    pub unit: Option<String>,
+    /// Year.
+    pub year: Option<i32>,
+    /// Role.
+    pub role: String,
+    /// Evidence sentence.
+    pub text: String,
+}
+
+/// Evidence sentences kept per theme.
+pub const EVIDENCE_PER_THEME: usize = 8;
+
+/// The mergeable state of an analysis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Aggregate {
+    /// Theme ids, in taxonomy order.
+    pub themes: Vec<String>,
+    /// Grouping dimensions of `by_group` (manifest columns or year/unit/unit_type).
+    pub by: Vec<String>,
+    /// Per year (`None` = unknown), keyed by the year as text ("" for unknown) to keep JSON keys simple.
+    pub by_year: BTreeMap<String, Counts>,
+    /// Per value tuple of `by`.
+    pub by_group: BTreeMap<String, Counts>,
+    /// unit → theme → years it was raised.
+    pub persistent: BTreeMap<String, BTreeMap<String, BTreeSet<i32>>>,
+    /// Best evidence per theme id.
+    pub evidence: BTreeMap<String, Vec<Evidence>>,
+    /// Reports with no problem or cause statement.
+    pub without_problems: u64,
+}
+
+/// The key of one report in a grouping.
+pub fn group_key(rec: &ReportRecord, by: &[String]) -> String {
+    by.iter()
+        .map(|d| match d.as_str() {
+            "year" => rec.year.map(|y| y.to_string()).unwrap_or_default(),
+            "unit" => rec.unit.clone().unwrap_or_default(),
+            "unit_type" => rec.unit_type.clone().unwrap_or_default(),
+            other => rec.groups.get(other).cloned().unwrap_or_default(),
+        })
+        .map(|v| if v.is_empty() { "(unknown)".to_string() } else { v })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+impl Aggregate {
+    /// An empty aggregate for these themes and grouping.
+    pub fn new(themes: Vec<String>, by: Vec<String>) -> Self {
+        Aggregate {
+            themes,
+            by,
+            ..Default::default()
+        }
+    }
+
+    fn counts_of(&self, rec: &ReportRecord) -> Counts {
+        let n = self.themes.len();
+        let mut c = Counts {
+            reports: 1,
+            raised: vec![0; n],
+            statements: vec![0; n],
+            uncovered: vec![0; n],
+        };
+        for (i, t) in self.themes.iter().enumerate() {
+            if rec.raised.contains(t) {
+                c.raised[i] = 1;
+            }
+            if rec.uncovered.contains(t) {
+                c.uncovered[i] = 1;
+            }
+            c.statements[i] = *rec.theme_statements.get(t).unwrap_or(&0) as u64;
+        }
+        c
+    }
+
+    /// Adds one report and its mentions.
+    pub fn add(&mut self, rec: &ReportRecord, mentions: &[Mention]) {
+        let c = self.counts_of(rec);
+        let year = rec.year.map(|y| y.to_string()).unwrap_or_default();
+        self.by_year.entry(year).or_default().add(&c);
+        let key = group_key(rec, &self.by);
+        self.by_group.entry(key).or_default().add(&c);
+        if rec.problem_statements == 0 {
+            self.without_problems += 1;
+        }
+        if let (Some(unit), Some(y)) = (&rec.unit, rec.year) {
+            let unit = match rec.groups.get("region") {
+                Some(r) => format!("{unit}（{r}）"),
+                None => unit.clone(),
+            };
+            for t in &rec.raised {
+                self.persistent
+                    .entry(unit.clone())
+                    .or_default()
+                    .entry(t.clone())
+                    .or_default()
+                    .insert(y);
+            }
+        }
+        for m in mentions.iter().filter(|m| m.role == "problem" || m.role == "cause") {
+            let list = self.evidence.entry(m.theme.clone()).or_default();
+            list.push(Evidence {
+                score: m.score,
+                report: m.report.clone(),
+                unit: rec.unit.clone(),
+                year: m.year,
+                role: m.role.clone(),
+                text: m.text.clone(),
+            });
+            trim_evidence(list);
+        }
+    }
+
+    /// Adds another aggregate (a shard) into this one.
+    ///
+    /// # Panics
+    /// Never on data; mismatched themes are the caller's check (see `shuzhi merge`).
+    pub fn merge(&mut self, other: Aggregate) {
+        for (k, c) in other.by_year {
+            self.by_year.entry(k).or_default().add(&c);
+        }
+        for (k, c) in other.by_group {
+            self.by_group.entry(k).or_default().add(&c);
+        }
+        for (u, themes) in other.persistent {
+            let e = self.persistent.entry(u).or_default();
+            for (t, years) in themes {
+                e.entry(t).or_default().extend(years);
+            }
+        }
+        for (t, list) in other.evidence {
+            let e = self.evidence.entry(t).or_default();
+            e.extend(list);
+            trim_evidence(e);
+        }
+        self.without_problems += other.without_problems;
+    }
+
+    /// Total reports.
+    pub fn reports(&self) -> u64 {
+        self.by_year.values().map(|c| c.reports).sum()
+    }
+
+    /// Known years in order.
+    pub fn years(&self) -> Vec<i32> {
+        self.by_year.keys().filter_map(|k| k.parse().ok()).collect::<BTreeSet<_>>().into_iter().collect()
+    }
+
+    /// Counts of a year (`None` = unknown).
+    pub fn year(&self, y: Option<i32>) -> Option<&Counts> {
+        self.by_year.get(&y.map(|y| y.to_string()).unwrap_or_default())
+    }
+
+    /// Units raising the same theme in two or more consecutive years: (unit, theme, years).
+    pub fn persistent_problems(&self) -> Vec<(String, String, Vec<i32>)> {
+        let mut out = Vec::new();
+        for (unit, themes) in &self.persistent {
+            for (t, years) in themes {
+                let ys: Vec<i32> = years.iter().copied().collect();
+                let consecutive = ys.windows(2).any(|w| w[1] == w[0] + 1);
+                if consecutive {
+                    out.push((unit.clone(), t.clone(), ys));
+                }
+            }
+        }
+        out
+    }
+
+    /// Chi-square test of independence of theme × year (known years only): (statistic, df, p-value,
+    /// smallest expected count). `None` with fewer than two years or when a theme is raised by all or none.
+    pub fn chi_square(&self, theme: usize) -> Option<(f64, u32, f64, f64)> {
+        let years = self.years();
+        if years.len() < 2 {
+            return None;
+        }
+        let cells: Vec<(f64, f64)> = years
+            .iter()
+            .filter_map(|&y| self.year(Some(y)))
+            .map(|c| {
+                let r = c.raised.get(theme).copied().unwrap_or(0) as f64;
+                (r, c.reports as f64 - r)
+            })
+            .collect();
+        let n: f64 = cells.iter().map(|(a, b)| a + b).sum();
+        let yes: f64 = cells.iter().map(|(a, _)| a).sum();
+        let no = n - yes;
+        if yes == 0.0 || no == 0.0 {
+            return None;
+        }
+        let mut stat = 0.0;
+        let mut min_e = f64::MAX;
+        for (a, b) in &cells {
+            let row = a + b;
+            let (ea, eb) = (row * yes / n, row * no / n);
+            min_e = min_e.min(ea).min(eb);
+            stat += (a - ea).powi(2) / ea + (b - eb).powi(2) / eb;
+        }
+        let df = (cells.len() - 1) as u32;
+        let p = ChiSquared::new(df as f64).ok().map(|d| 1.0 - d.cdf(stat))?;
+        Some((stat, df, p, min_e))
+    }
+}
+
+fn trim_evidence(list: &mut Vec<Evidence>) {
+    list.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.report.cmp(&b.report))
+            .then_with(|| a.text.cmp(&b.text))
+    });
+    list.dedup_by(|a, b| a.report == b.report && a.text == b.text);
+    // One sentence per report first, so the page shows many units, not one report's sentences.
+    let mut seen = BTreeSet::new();
+    let (mut first, mut rest): (Vec<Evidence>, Vec<Evidence>) = (Vec::new(), Vec::new());
+    for e in list.drain(..) {
+        if seen.insert(e.report.clone()) {
+            first.push(e);
+        } else {
+            rest.push(e);
+        }
+    }
+    first.extend(rest);
+    first.truncate(EVIDENCE_PER_THEME);
+    *list = first;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str, year: i32, unit: &str, raised: &[&str]) -> ReportRecord {
+        ReportRecord {
+            id: id.into(),
+            path: id.into(),
+            year: Some(year),
+            unit: Some(unit.into()),
+            unit_type: Some("镇党委".into()),
+            groups: BTreeMap::new(),
+            encoding: "UTF-8".into(),
+            raised: raised.iter().map(|s| s.to_string()).collect(),
+            measures: vec![],
+            uncovered: raised.iter().map(|s| s.to_string()).collect(),
+            statements: 3,
+            problem_statements: 1,
+            theme_statements: raised.iter().map(|s| (s.to_string(), 1)).collect(),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn merge_equals_single_pass_and_persistence_is_found() {
+        let themes = vec!["a".to_string(), "b".to_string()];
+        let recs = [rec("1", 2021, "甲镇", &["a"]), rec("2", 2022, "甲镇", &["a", "b"]), rec("3", 2022, "乙镇", &["b"])];
+        let mut one = Aggregate::new(themes.clone(), vec!["unit_type".into()]);
+        for r in &recs {
+            one.add(r, &[]);
+        }
+        let mut s1 = Aggregate::new(themes.clone(), vec!["unit_type".into()]);
+        let mut s2 = s1.clone();
+        s1.add(&recs[0], &[]);
+        s2.add(&recs[1], &[]);
+        s2.add(&recs[2], &[]);
+        s1.merge(s2);
+        assert_eq!(one, s1);
+        assert_eq!(one.persistent_problems(), vec![("甲镇".to_string(), "a".to_string(), vec![2021, 2022])]);
+        assert_eq!(one.year(Some(2022)).unwrap().raised, vec![1, 2]);
+    }
+
+    #[test]
+    fn chi_square_by_hand() {
+        // 2021: 10 of 20 raise; 2022: 2 of 20 → strong change.
+        let mut agg = Aggregate::new(vec!["a".into()], vec![]);
+        for i in 0..20 {
+            agg.add(&rec(&format!("x{i}"), 2021, "u", if i < 10 { &["a"] } else { &[] }), &[]);
+            agg.add(&rec(&format!("y{i}"), 2022, "v", if i < 2 { &["a"] } else { &[] }), &[]);
+        }
+        let (stat, df, p, _) = agg.chi_square(0).unwrap();
+        // Expected 6 / 14 per year: (16/6 + 16/14) * 2 = 7.619…
+        assert!((stat - 7.6190476).abs() < 1e-5, "{stat}");
+        assert_eq!(df, 1);
+        assert!(p < 0.01);
+    }
+}

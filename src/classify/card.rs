@@ -1,0 +1,91 @@
+//! `MODEL.md`: the human-readable model card written beside every model.
+
+use super::persist::ModelBody;
+use crate::themes::Taxonomy;
+use std::fmt::Write;
+
+/// Renders the model card. Deterministic: the same model gives the same card.
+pub fn render(body: &ModelBody, taxonomy: &Taxonomy, command: &str) -> String {
+    let mut s = String::new();
+    let t = &body.training;
+    let p = &body.classifier.params;
+    let _ = writeln!(s, "# shuzhi model card\n");
+    let _ = writeln!(s, "Rebuild with: `{command}`\n");
+    let _ = writeln!(s, "## Model\n");
+    let _ = writeln!(
+        s,
+        "One-vs-rest logistic regression (linfa-logistic), one binary model per theme, over TF-IDF features \
+(sublinear tf, L2-normalised): jieba word unigrams and bigrams with the domain dictionary, character bigrams, \
+the statement's role, and one indicator per theme whose rules (models/themes.toml) fire. Each theme keeps its \
+{} best text features by chi-square. A statement carries a theme when the model's probability reaches the \
+theme's threshold, chosen by {}-fold cross-validation grouped by report on the training data.\n",
+        p.k_features, p.cv_folds
+    );
+    let _ = writeln!(
+        s,
+        "| setting | value |\n| --- | --- |\n| format | {} |\n| alpha (L2) | {} |\n| max iterations | {} |\n| min_df | {} |\n| word bigrams | {} |\n| char bigrams | {} |\n| rule feature weight | {} |\n| seed | {} |\n| vocabulary kept | {} text features |\n| taxonomy sha256 | `{}` |\n| dictionary sha256 | `{}` |\n",
+        body.format,
+        p.alpha,
+        p.max_iterations,
+        p.features.min_df,
+        p.features.word_bigrams,
+        p.features.char_bigrams,
+        p.features.rule_weight,
+        p.seed,
+        body.classifier.vocab.terms.len(),
+        body.taxonomy_hash,
+        body.dict_hash,
+    );
+    let _ = writeln!(s, "## Training data\n");
+    let years: Vec<String> = t.years.iter().map(|y| y.to_string()).collect();
+    let _ = writeln!(
+        s,
+        "{} labelled statements from {} reports, years {}. Labels sha256 `{}`.\n",
+        t.statements,
+        t.reports,
+        if years.is_empty() { "-".to_string() } else { years.join(", ") },
+        t.labels_hash
+    );
+    let _ = writeln!(s, "## Per theme (cross-validated on the training data, all labelled statements)\n");
+    let _ = writeln!(s, "| theme | 名称 | positives | threshold | precision | recall | F1 |");
+    let _ = writeln!(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    for (i, th) in taxonomy.themes.iter().enumerate() {
+        let m = body.cv_metrics.get(&th.id).cloned().unwrap_or_default();
+        let tm = &body.classifier.themes[i];
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            th.id, th.name, tm.positives, tm.threshold, m.precision, m.recall, m.f1
+        );
+    }
+    let _ = writeln!(s, "\n## Strongest features per theme\n");
+    for (i, th) in taxonomy.themes.iter().enumerate() {
+        let mut w: Vec<(f32, String)> = body.classifier.themes[i]
+            .weights
+            .iter()
+            .filter(|(_, w)| *w > 0.0)
+            .map(|&(id, w)| (w, body.classifier.vocab.name(id)))
+            .collect();
+        w.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let top: Vec<String> = w
+            .iter()
+            .take(10)
+            .map(|(_, n)| match n.strip_prefix("rule:").and_then(|k| k.parse::<usize>().ok()) {
+                Some(k) => format!("rule[{}]", taxonomy.themes.get(k).map_or("?", |t| t.id.as_str())),
+                None => n.clone(),
+            })
+            .collect();
+        let _ = writeln!(s, "- **{}**: {}", th.id, top.join(", "));
+    }
+    let _ = writeln!(
+        s,
+        "\n## Known limits\n\n\
+- Trained on the shipped corpus, which was written for this project: realistic, but not real reports. \
+Retrain on your own labelled reports (`shuzhi label export`/`import`, then `shuzhi train`).\n\
+- A statement is an enumerated item or a paragraph; a long unenumerated paragraph that raises several \
+problems is one statement with several themes, and its evidence sentence is the one that scores highest.\n\
+- Problems outside the taxonomy get no theme; `shuzhi discover` groups them as candidates for new themes.\n\
+- Thresholds were tuned by cross-validation on the training years only."
+    );
+    s
+}

@@ -1,0 +1,140 @@
+//! `shuzhi evaluate`: how well the classifier does, measured honestly.
+
+use super::common::{init_threads, spinner, ResourceArgs};
+use super::train::{load_examples, HyperArgs};
+use anyhow::Result;
+use serde::Serialize;
+use shuzhi::classify::evaluate::{self, Evaluation, Scores};
+use shuzhi::classify::metrics::Report;
+use shuzhi::classify::Engine;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Measure the classifier: grouped cross-validation, temporal hold-out, or a fixed model.
+#[derive(clap::Args)]
+#[command(after_help = "Modes:\n  (default)        grouped k-fold cross-validation (--cv, default 5) and a temporal hold-out on the last year\n  --temporal YEAR  train on the years before YEAR, test on YEAR\n  --model DIR      score an already trained model on the labels (no training)\n\nExamples:\n  shuzhi evaluate\n  shuzhi evaluate --temporal 2025 --json\n  shuzhi evaluate --model models/default --years 2025")]
+pub struct Args {
+    /// The corpus folder.
+    #[arg(long, default_value = "corpus")]
+    corpus: PathBuf,
+    /// Labels file; default: labels.jsonl in the corpus folder.
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// Only labelled statements of these years.
+    #[arg(long)]
+    years: Option<String>,
+    /// Folds of the grouped cross-validation.
+    #[arg(long)]
+    cv: Option<usize>,
+    /// Temporal hold-out: train before this year, test on it.
+    #[arg(long)]
+    temporal: Option<i32>,
+    /// Score this trained model instead of training.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Seed for folds.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[command(flatten)]
+    hyper: HyperArgs,
+    #[command(flatten)]
+    resources: ResourceArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// No progress display.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Serialize)]
+struct FixedOut {
+    setup: String,
+    scores: Scores,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    init_threads(args.threads)?;
+    let res = args.resources.load()?;
+    let names: Vec<String> = res.taxonomy.themes.iter().map(|t| t.id.clone()).collect();
+    let pb = spinner(args.quiet, "reading corpus and labels");
+    let (examples, _, _) = load_examples(&args.corpus, &args.labels, &args.years, &res)?;
+    if let Some(dir) = &args.model {
+        let (engine, _) = Engine::from_model_dir(dir)?;
+        let model = engine.model.as_ref().expect("loaded model");
+        let ids: Vec<String> = engine.taxonomy.themes.iter().map(|t| t.id.clone()).collect();
+        anyhow::ensure!(ids == names, "the model's taxonomy differs from {}", args.resources.themes.display());
+        let out = FixedOut {
+            setup: format!("model {} on {} labelled statements", dir.display(), examples.len()),
+            scores: evaluate::fixed(model, &examples, names.len()),
+        };
+        pb.finish_and_clear();
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        } else {
+            println!("{}\n", out.setup);
+            print_scores(&names, "model", &out.scores);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let params = args.hyper.params(args.seed)?;
+    let mut evals: Vec<Evaluation> = Vec::new();
+    let last_year = examples.iter().filter_map(|e| e.year).max();
+    let (do_cv, do_temporal) = match (args.cv, args.temporal) {
+        (None, None) => (Some(5), last_year),
+        (cv, t) => (cv, t),
+    };
+    if let Some(k) = do_cv {
+        pb.set_message(format!("{k}-fold cross-validation"));
+        evals.push(evaluate::cross_validate(&examples, k, &names, &params)?);
+    }
+    if let Some(y) = do_temporal {
+        pb.set_message(format!("temporal hold-out {y}"));
+        evals.push(evaluate::temporal(&examples, y, &names, &params)?);
+    }
+    pb.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&evals)?);
+    } else {
+        for e in &evals {
+            println!("== {} ({} test statements)\n", e.setup, e.test_statements);
+            print_scores(&names, "combined (model + rule features)", &e.combined);
+            summary_line("model without rule features", &e.model_only);
+            summary_line("rules of themes.toml alone", &e.rules_only);
+            println!();
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summary_line(what: &str, s: &Scores) {
+    println!(
+        "{what:<34} statements micro-F1 {:.3} macro-F1 {:.3} | reports micro-F1 {:.3} macro-F1 {:.3}",
+        s.statements.micro.f1, s.statements.macro_avg.f1, s.reports.micro.f1, s.reports.macro_avg.f1
+    );
+}
+
+fn print_table(names: &[String], title: &str, r: &Report) {
+    println!("{title} ({} items)", r.items);
+    println!("  {:<28} {:>9} {:>7} {:>7} {:>8}", "theme", "precision", "recall", "F1", "support");
+    for (n, p) in names.iter().zip(&r.per_theme) {
+        println!("  {n:<28} {:>9.3} {:>7.3} {:>7.3} {:>8}", p.precision, p.recall, p.f1, p.support);
+    }
+    for (label, p) in [("micro", &r.micro), ("macro", &r.macro_avg)] {
+        println!("  {label:<28} {:>9.3} {:>7.3} {:>7.3} {:>8}", p.precision, p.recall, p.f1, p.support);
+    }
+    println!();
+}
+
+fn print_scores(names: &[String], what: &str, s: &Scores) {
+    print_table(names, &format!("{what}: problem and cause statements"), &s.statements);
+    print_table(names, &format!("{what}: reports (themes raised)"), &s.reports);
+    summary_line(what, s);
+    println!(
+        "{:<34} measure statements micro-F1 {:.3} macro-F1 {:.3}",
+        "", s.measures.micro.f1, s.measures.macro_avg.f1
+    );
+}

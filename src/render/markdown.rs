@@ -1,0 +1,115 @@
+//! `summary.md` and the terminal summary: top themes with counts, shares and year trends.
+
+use super::tables::Tables;
+use std::fmt::Write;
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn trend_arrow(pp: Option<f64>) -> String {
+    match pp {
+        Some(v) if v >= 5.0 => format!("↑ {v:+.1} pp"),
+        Some(v) if v <= -5.0 => format!("↓ {v:+.1} pp"),
+        Some(v) => format!("→ {v:+.1} pp"),
+        None => "-".into(),
+    }
+}
+
+/// Rows of the top-themes table, most raised first (ties by id).
+fn ranked(t: &Tables) -> Vec<&super::tables::TrendRow> {
+    let mut rows: Vec<_> = t.trends.iter().collect();
+    rows.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| a.theme.cmp(&b.theme)));
+    rows
+}
+
+/// The Markdown summary.
+pub fn summary_md(t: &Tables) -> String {
+    let mut s = String::new();
+    let years = match (t.years.first(), t.years.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => "unknown years".into(),
+    };
+    let _ = writeln!(s, "# shuzhi summary\n");
+    let _ = writeln!(
+        s,
+        "{} reports analysed ({years}); {} skipped; {} without a problems section.\n",
+        t.reports_total, t.skipped, t.without_problems
+    );
+    let _ = writeln!(s, "## Themes raised, most frequent first\n");
+    let _ = writeln!(s, "| theme | 名称 | reports | share | first → last year | χ² p | |");
+    let _ = writeln!(s, "| --- | --- | ---: | ---: | --- | ---: | --- |");
+    for r in ranked(t) {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            r.theme,
+            r.name,
+            r.reports,
+            pct(r.share),
+            trend_arrow(r.change_pp),
+            r.p_value.map(|p| format!("{p:.3}")).unwrap_or_else(|| "-".into()),
+            if r.significant { "significant change" } else { "" }
+        );
+    }
+    if !t.years.is_empty() {
+        let _ = writeln!(s, "\n## Share of reports raising each theme, by year\n");
+        let mut head = "| theme |".to_string();
+        for y in &t.years {
+            let _ = write!(head, " {y} |");
+        }
+        let _ = writeln!(s, "{head}");
+        let _ = writeln!(s, "| --- |{}", " ---: |".repeat(t.years.len()));
+        for th in &t.themes {
+            let mut row = format!("| {} |", th.id);
+            for y in &t.years {
+                let cell = t
+                    .frequency
+                    .iter()
+                    .find(|r| r.theme == th.id && r.year == Some(*y))
+                    .map(|r| pct(r.share))
+                    .unwrap_or_else(|| "-".into());
+                let _ = write!(row, " {cell} |");
+            }
+            let _ = writeln!(s, "{row}");
+        }
+    }
+    let _ = writeln!(s, "\n## Persistent problems (same unit, same theme, consecutive years)\n");
+    if t.persistent.is_empty() {
+        let _ = writeln!(s, "None found.");
+    } else {
+        for p in &t.persistent {
+            let _ = writeln!(s, "- {}: {} ({}) in {}", p.unit, p.name, p.theme, p.years.replace(';', ", "));
+        }
+    }
+    let _ = writeln!(s, "\n## Raised without a matching measure\n");
+    let _ = writeln!(s, "| theme | raised | without measure | share |");
+    let _ = writeln!(s, "| --- | ---: | ---: | ---: |");
+    for c in &t.coverage {
+        let _ = writeln!(s, "| {} | {} | {} | {} |", c.theme, c.raised, c.uncovered, pct(c.uncovered_share));
+    }
+    s
+}
+
+/// A compact table for the terminal.
+pub fn terminal(t: &Tables, top: usize) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} reports, {} skipped. Top themes (reports raising them):",
+        t.reports_total, t.skipped
+    );
+    for r in ranked(t).into_iter().take(top) {
+        let _ = writeln!(
+            s,
+            "  {:<28} {:>6} {:>7}  {:<16} {}",
+            r.theme,
+            r.reports,
+            pct(r.share),
+            trend_arrow(r.change_pp),
+            r.name
+        );
+    }
+    s
+}
