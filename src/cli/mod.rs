@@ -5,6 +5,7 @@ mod common;
 mod corpus;
 mod evaluate;
 mod inspect;
+mod merge;
 mod segment;
 mod train;
 
@@ -36,6 +37,7 @@ struct Cli {
 enum Command {
     Analyze(analyze::Args),
     Inspect(inspect::Args),
+    Merge(merge::Args),
     Corpus(corpus::Args),
     Train(train::Args),
     Evaluate(evaluate::Args),
@@ -48,6 +50,7 @@ pub fn run() -> Result<ExitCode> {
     match cli.command {
         Command::Analyze(a) => analyze::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Merge(a) => merge::run(a),
         Command::Corpus(a) => corpus::run(a),
         Command::Train(a) => train::run(a),
         Command::Evaluate(a) => evaluate::run(a),
