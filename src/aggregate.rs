@@ -149,7 +149,13 @@ pub fn group_key(rec: &ReportRecord, by: &[String]) -> String {
             "unit_type" => rec.unit_type.clone().unwrap_or_default(),
             other => rec.groups.get(other).cloned().unwrap_or_default(),
         })
-        .map(|v| if v.is_empty() { "(unknown)".to_string() } else { v })
+        .map(|v| {
+            if v.is_empty() {
+                "(unknown)".to_string()
+            } else {
+                v
+            }
+        })
         .collect::<Vec<_>>()
         .join(" | ")
 }
@@ -208,7 +214,10 @@ impl Aggregate {
                     .insert(y);
             }
         }
-        for m in mentions.iter().filter(|m| m.role == "problem" || m.role == "cause") {
+        for m in mentions
+            .iter()
+            .filter(|m| m.role == "problem" || m.role == "cause")
+        {
             let list = self.evidence.entry(m.theme.clone()).or_default();
             list.push(Evidence {
                 score: m.score,
@@ -254,12 +263,18 @@ impl Aggregate {
 
     /// Known years in order.
     pub fn years(&self) -> Vec<i32> {
-        self.by_year.keys().filter_map(|k| k.parse().ok()).collect::<BTreeSet<_>>().into_iter().collect()
+        self.by_year
+            .keys()
+            .filter_map(|k| k.parse().ok())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
     }
 
     /// Counts of a year (`None` = unknown).
     pub fn year(&self, y: Option<i32>) -> Option<&Counts> {
-        self.by_year.get(&y.map(|y| y.to_string()).unwrap_or_default())
+        self.by_year
+            .get(&y.map(|y| y.to_string()).unwrap_or_default())
     }
 
     /// Units raising the same theme in two or more consecutive years: (unit, theme, years).
@@ -361,7 +376,11 @@ mod tests {
     #[test]
     fn merge_equals_single_pass_and_persistence_is_found() {
         let themes = vec!["a".to_string(), "b".to_string()];
-        let recs = [rec("1", 2021, "甲镇", &["a"]), rec("2", 2022, "甲镇", &["a", "b"]), rec("3", 2022, "乙镇", &["b"])];
+        let recs = [
+            rec("1", 2021, "甲镇", &["a"]),
+            rec("2", 2022, "甲镇", &["a", "b"]),
+            rec("3", 2022, "乙镇", &["b"]),
+        ];
         let mut one = Aggregate::new(themes.clone(), vec!["unit_type".into()]);
         for r in &recs {
             one.add(r, &[]);
@@ -373,7 +392,10 @@ mod tests {
         s2.add(&recs[2], &[]);
         s1.merge(s2);
         assert_eq!(one, s1);
-        assert_eq!(one.persistent_problems(), vec![("甲镇".to_string(), "a".to_string(), vec![2021, 2022])]);
+        assert_eq!(
+            one.persistent_problems(),
+            vec![("甲镇".to_string(), "a".to_string(), vec![2021, 2022])]
+        );
         assert_eq!(one.year(Some(2022)).unwrap().raised, vec![1, 2]);
     }
 
@@ -382,8 +404,24 @@ mod tests {
         // 2021: 10 of 20 raise; 2022: 2 of 20 → strong change.
         let mut agg = Aggregate::new(vec!["a".into()], vec![]);
         for i in 0..20 {
-            agg.add(&rec(&format!("x{i}"), 2021, "u", if i < 10 { &["a"] } else { &[] }), &[]);
-            agg.add(&rec(&format!("y{i}"), 2022, "v", if i < 2 { &["a"] } else { &[] }), &[]);
+            agg.add(
+                &rec(
+                    &format!("x{i}"),
+                    2021,
+                    "u",
+                    if i < 10 { &["a"] } else { &[] },
+                ),
+                &[],
+            );
+            agg.add(
+                &rec(
+                    &format!("y{i}"),
+                    2022,
+                    "v",
+                    if i < 2 { &["a"] } else { &[] },
+                ),
+                &[],
+            );
         }
         let (stat, df, p, _) = agg.chi_square(0).unwrap();
         // Expected 6 / 14 per year: (16/6 + 16/14) * 2 = 7.619…

@@ -43,11 +43,21 @@ theme's threshold, chosen by {}-fold cross-validation grouped by report on the t
         "{} labelled statements from {} reports, years {}. Labels sha256 `{}`.\n",
         t.statements,
         t.reports,
-        if years.is_empty() { "-".to_string() } else { years.join(", ") },
+        if years.is_empty() {
+            "-".to_string()
+        } else {
+            years.join(", ")
+        },
         t.labels_hash
     );
-    let _ = writeln!(s, "## Per theme (cross-validated on the training data, all labelled statements)\n");
-    let _ = writeln!(s, "| theme | 名称 | positives | threshold | precision | recall | F1 |");
+    let _ = writeln!(
+        s,
+        "## Per theme (cross-validated on the training data, all labelled statements)\n"
+    );
+    let _ = writeln!(
+        s,
+        "| theme | 名称 | positives | threshold | precision | recall | F1 |"
+    );
     let _ = writeln!(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
     for (i, th) in taxonomy.themes.iter().enumerate() {
         let m = body.cv_metrics.get(&th.id).cloned().unwrap_or_default();
@@ -70,9 +80,17 @@ theme's threshold, chosen by {}-fold cross-validation grouped by report on the t
         let top: Vec<String> = w
             .iter()
             .take(10)
-            .map(|(_, n)| match n.strip_prefix("rule:").and_then(|k| k.parse::<usize>().ok()) {
-                Some(k) => format!("rule[{}]", taxonomy.themes.get(k).map_or("?", |t| t.id.as_str())),
-                None => n.clone(),
+            .map(|(_, n)| {
+                match n
+                    .strip_prefix("rule:")
+                    .and_then(|k| k.parse::<usize>().ok())
+                {
+                    Some(k) => format!(
+                        "rule[{}]",
+                        taxonomy.themes.get(k).map_or("?", |t| t.id.as_str())
+                    ),
+                    None => n.clone(),
+                }
             })
             .collect();
         let _ = writeln!(s, "- **{}**: {}", th.id, top.join(", "));

@@ -35,7 +35,13 @@ pub fn predict(model: &Classifier, examples: &[Example]) -> Predictions {
 pub fn predict_rules(examples: &[Example]) -> Predictions {
     examples
         .iter()
-        .map(|e| if e.role.raises() { e.rules.clone() } else { Vec::new() })
+        .map(|e| {
+            if e.role.raises() {
+                e.rules.clone()
+            } else {
+                Vec::new()
+            }
+        })
         .collect()
 }
 
@@ -145,7 +151,10 @@ pub fn cross_validate(
     let groups: Vec<String> = examples.iter().map(|e| e.report.clone()).collect();
     let fold_of = model::assign_folds(&groups, k, params.seed);
     if fold_of.len() < k {
-        return Err(Error::Invalid(format!("{} labelled reports cannot make {k} folds", fold_of.len())));
+        return Err(Error::Invalid(format!(
+            "{} labelled reports cannot make {k} folds",
+            fold_of.len()
+        )));
     }
     let folds = (0..k)
         .map(|f| {
@@ -155,16 +164,34 @@ pub fn cross_validate(
                 .partition::<Vec<_>, _>(|e| fold_of[&e.report] != f)
         })
         .collect();
-    evaluate_with(format!("{k}-fold cross-validation grouped by report"), folds, names, params)
+    evaluate_with(
+        format!("{k}-fold cross-validation grouped by report"),
+        folds,
+        names,
+        params,
+    )
 }
 
 /// Temporal hold-out: train on years before `year`, test on `year`.
 ///
 /// # Errors
 /// No labelled statements on one side, or a fit failure.
-pub fn temporal(examples: &[Example], year: i32, names: &[String], params: &ModelParams) -> Result<Evaluation> {
-    let train: Vec<Example> = examples.iter().filter(|e| e.year.is_some_and(|y| y < year)).cloned().collect();
-    let test: Vec<Example> = examples.iter().filter(|e| e.year == Some(year)).cloned().collect();
+pub fn temporal(
+    examples: &[Example],
+    year: i32,
+    names: &[String],
+    params: &ModelParams,
+) -> Result<Evaluation> {
+    let train: Vec<Example> = examples
+        .iter()
+        .filter(|e| e.year.is_some_and(|y| y < year))
+        .cloned()
+        .collect();
+    let test: Vec<Example> = examples
+        .iter()
+        .filter(|e| e.year == Some(year))
+        .cloned()
+        .collect();
     if train.is_empty() || test.is_empty() {
         return Err(Error::Invalid(format!(
             "temporal evaluation needs labelled statements before {year} and in {year} ({} and {} found)",

@@ -222,6 +222,8 @@ impl Vocabulary {
             .into_iter()
             .map(|(id, c)| (id, (1.0 + (c as f32).ln()) * self.idf[id as usize]))
             .collect();
+        // Sorted before summing: float addition order must not depend on hash order.
+        v.sort_unstable_by_key(|(id, _)| *id);
         let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
             for (_, x) in &mut v {

@@ -51,11 +51,11 @@ pub struct Report {
 pub fn score(pred: &[Vec<usize>], gold: &[Vec<usize>], n_themes: usize) -> Report {
     let mut c = vec![Counts::default(); n_themes];
     for (p, g) in pred.iter().zip(gold) {
-        for t in 0..n_themes {
+        for (t, ct) in c.iter_mut().enumerate() {
             match (p.contains(&t), g.contains(&t)) {
-                (true, true) => c[t].tp += 1,
-                (true, false) => c[t].fp += 1,
-                (false, true) => c[t].fn_ += 1,
+                (true, true) => ct.tp += 1,
+                (true, false) => ct.fp += 1,
+                (false, true) => ct.fn_ += 1,
                 _ => {}
             }
         }

@@ -212,7 +212,9 @@ impl Engine {
         rules: &[usize],
     ) -> ((usize, usize), Vec<String>) {
         let tm = &model.themes[theme];
-        let mut best: Option<(f32, (usize, usize), Vec<(f32, String)>)> = None;
+        // (probability, sentence span, positive feature contributions)
+        type Best = (f32, (usize, usize), Vec<(f32, String)>);
+        let mut best: Option<Best> = None;
         for (s, e) in sentences(text) {
             let sent = &text[s..e];
             let toks: Vec<String> = self

@@ -35,7 +35,7 @@ impl Default for ModelParams {
     fn default() -> Self {
         ModelParams {
             features: FeatureParams::default(),
-            k_features: 1200,
+            k_features: 800,
             alpha: 0.5,
             max_iterations: 150,
             cv_folds: 5,
@@ -181,18 +181,18 @@ fn fit_theme(
     cols.extend(vocab.role_base()..vocab.dim() as u32);
     cols.sort_unstable();
     let col_of: HashMap<u32, usize> = cols.iter().enumerate().map(|(i, &c)| (c, i)).collect();
-    let mut dense = Array2::<f64>::zeros((xs.len(), cols.len()));
+    let mut dense = Array2::<f32>::zeros((xs.len(), cols.len()));
     for (r, x) in xs.iter().enumerate() {
         for &(id, v) in x {
             if let Some(&c) = col_of.get(&id) {
-                dense[[r, c]] = v as f64;
+                dense[[r, c]] = v;
             }
         }
     }
     let targets = Array1::from_iter(y.iter().copied());
     let ds = Dataset::new(dense, targets);
     let fitted = LogisticRegression::default()
-        .alpha(params.alpha)
+        .alpha(params.alpha as f32)
         .max_iterations(params.max_iterations)
         .fit(&ds)
         .map_err(|e| {
@@ -201,16 +201,16 @@ fn fit_theme(
             ))
         })?;
     // linfa makes the more frequent class "positive": turn the weights round when that is "no theme".
-    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+    let sign: f32 = if fitted.labels().pos.class { 1.0 } else { -1.0 };
     let weights = cols
         .iter()
         .zip(fitted.params().iter())
         .filter(|(_, w)| **w != 0.0)
-        .map(|(&c, &w)| (c, (sign * w) as f32))
+        .map(|(&c, &w)| (c, sign * w))
         .collect();
     Ok(ThemeModel {
         weights,
-        intercept: (sign * fitted.intercept()) as f32,
+        intercept: sign * fitted.intercept(),
         threshold: 0.5,
         positives,
     })

@@ -24,10 +24,12 @@ use std::sync::Arc;
 
 /// Analyse a corpus: themes per report, frequency tables by year and group, evidence, HTML and XLSX reports.
 #[derive(clap::Args)]
-#[command(after_help = "Outputs in --out: reports.jsonl, mentions.jsonl, theme_frequency.csv, theme_trends.csv, \
+#[command(
+    after_help = "Outputs in --out: reports.jsonl, mentions.jsonl, theme_frequency.csv, theme_trends.csv, \
 theme_by_group.csv, persistent_problems.csv, coverage.csv, errors.csv, summary.md, report.xlsx, report.html, \
 aggregate.json (for `shuzhi merge`).\n\nExit codes: 0 every input analysed; 3 finished but some inputs skipped \
-(see errors.csv); 1 nothing could be done; 2 usage error.\n\nExamples:\n  shuzhi analyze\n  shuzhi analyze reports/2024 reports/2025 --out out/2024-25 --by unit_type,region\n  shuzhi analyze corpus --shard 1/3 --out out/shard1   # then: shuzhi merge out/shard1 out/shard2 out/shard3 --out out/all")]
+(see errors.csv); 1 nothing could be done; 2 usage error.\n\nExamples:\n  shuzhi analyze\n  shuzhi analyze reports/2024 reports/2025 --out out/2024-25 --by unit_type,region\n  shuzhi analyze corpus --shard 1/3 --out out/shard1   # then: shuzhi merge out/shard1 out/shard2 out/shard3 --out out/all"
+)]
 pub struct Args {
     /// Folders or files to analyse.
     #[arg(default_value = "corpus")]
@@ -125,7 +127,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             manifests.insert(s.root.clone(), Manifest::load(&s.root)?);
         }
     }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     clean_litter(&args.out);
 
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -137,17 +140,31 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     let mut reports_out = AtomicFile::create(&args.out.join("reports.jsonl"))?;
     let mut mentions_out = AtomicFile::create(&args.out.join("mentions.jsonl"))?;
-    let theme_ids: Vec<String> = engine.taxonomy.themes.iter().map(|t| t.id.clone()).collect();
-    let mut agg = Aggregate::new(theme_ids, args.by.iter().map(|s| s.trim().to_string()).collect());
+    let theme_ids: Vec<String> = engine
+        .taxonomy
+        .themes
+        .iter()
+        .map(|t| t.id.clone())
+        .collect();
+    let mut agg = Aggregate::new(
+        theme_ids,
+        args.by.iter().map(|s| s.trim().to_string()).collect(),
+    );
     let mut errors: Vec<(String, String, String)> = Vec::new();
-    let mut report_skip = |path: &Path, reason: &SkipReason, errors: &mut Vec<_>| {
+    let report_skip = |path: &Path, reason: &SkipReason, errors: &mut Vec<_>| {
         eprintln!("shuzhi: skipped {}: {reason}", path.display());
-        errors.push((path.to_string_lossy().into_owned(), reason.kind().to_string(), reason.to_string()));
+        errors.push((
+            path.to_string_lossy().into_owned(),
+            reason.kind().to_string(),
+            reason.to_string(),
+        ));
     };
     for s in &walk_skips {
         report_skip(&s.path, &s.reason, &mut errors);
     }
-    let opts = IngestOptions { max_size: args.max_size };
+    let opts = IngestOptions {
+        max_size: args.max_size,
+    };
     let pb = progress(args.quiet, sources.len() as u64);
     let started = std::time::Instant::now();
     let mut bytes_done: u64 = 0;
@@ -155,7 +172,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for part in sources.chunks(chunk) {
         if interrupted.load(Ordering::SeqCst) {
             pb.abandon();
-            eprintln!("shuzhi: interrupted; previous outputs in {} are unchanged", args.out.display());
+            eprintln!(
+                "shuzhi: interrupted; previous outputs in {} are unchanged",
+                args.out.display()
+            );
             return Ok(ExitCode::from(130));
         }
         let results: Vec<(u64, Outcome)> = part
@@ -207,7 +227,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// Writes every table-derived output of an aggregate (shared with `shuzhi merge`).
 pub fn write_outputs(out: &Path, agg: &Aggregate, tables: &Tables, excel: bool) -> Result<()> {
     csv_out::write_tables(out, tables, excel)?;
-    write_atomic(&out.join("summary.md"), markdown::summary_md(tables).as_bytes())?;
+    write_atomic(
+        &out.join("summary.md"),
+        markdown::summary_md(tables).as_bytes(),
+    )?;
     xlsx::write_xlsx(&out.join("report.xlsx"), tables)?;
     html::write_html(&out.join("report.html"), tables, "基层党建述职报告问题分析")?;
     let mut json = serde_json::to_vec(agg)?;

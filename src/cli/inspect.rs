@@ -2,6 +2,7 @@
 
 use anyhow::{anyhow, Result};
 use serde::Serialize;
+use shuzhi::classify::Engine;
 use shuzhi::ingest::{IngestOptions, Source};
 use shuzhi::meta::Manifest;
 use shuzhi::pipeline::{self, Parsed};
@@ -20,12 +21,19 @@ pub struct Args {
     /// Print one JSON object instead of the readable view.
     #[arg(long)]
     json: bool,
-    /// User dictionary; default: models/userdict.txt if present, else the built-in.
-    #[arg(long)]
-    dict: Option<PathBuf>,
-    /// Stopword list; default: models/stopwords.txt if present, else the built-in.
-    #[arg(long)]
-    stopwords: Option<PathBuf>,
+    /// Model folder (taxonomy, dictionary and classifier); without one, rules of the built-in taxonomy only.
+    #[arg(long, default_value = "models/default")]
+    model: PathBuf,
+}
+
+#[derive(Serialize)]
+struct JsonHit {
+    theme: String,
+    name: String,
+    score: f32,
+    source: &'static str,
+    evidence: String,
+    cues: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -35,6 +43,31 @@ struct JsonStatement<'a> {
     end: usize,
     tokens: &'a [String],
     themes: Vec<String>,
+    hits: Vec<JsonHit>,
+}
+
+fn hits_of(
+    engine: &Engine,
+    text: &str,
+    tokens: &[String],
+    role: shuzhi::structure::Role,
+) -> Vec<JsonHit> {
+    engine
+        .classify(text, tokens, role)
+        .into_iter()
+        .map(|h| JsonHit {
+            theme: engine.taxonomy.themes[h.theme].id.clone(),
+            name: engine.taxonomy.themes[h.theme].name.clone(),
+            score: (h.score * 10_000.0).round() / 10_000.0,
+            source: h.source.as_str(),
+            evidence: text
+                .chars()
+                .skip(h.evidence.0)
+                .take(h.evidence.1 - h.evidence.0)
+                .collect(),
+            cues: h.cues,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -56,7 +89,7 @@ struct JsonReport<'a> {
     sections: Vec<JsonSection<'a>>,
 }
 
-fn to_json(p: &Parsed) -> JsonReport<'_> {
+fn to_json<'a>(p: &'a Parsed, engine: &Engine) -> JsonReport<'a> {
     let mut tokens = p.tokens.iter();
     let sections = p
         .structure
@@ -68,12 +101,17 @@ fn to_json(p: &Parsed) -> JsonReport<'_> {
             statements: sec
                 .statements
                 .iter()
-                .map(|s| JsonStatement {
-                    text: &s.text,
-                    start: s.start,
-                    end: s.end,
-                    tokens: tokens.next().map(Vec::as_slice).unwrap_or(&[]),
-                    themes: Vec::new(),
+                .map(|s| {
+                    let toks = tokens.next().map(Vec::as_slice).unwrap_or(&[]);
+                    let hits = hits_of(engine, &s.text, toks, s.role);
+                    JsonStatement {
+                        text: &s.text,
+                        start: s.start,
+                        end: s.end,
+                        tokens: toks,
+                        themes: hits.iter().map(|h| h.theme.clone()).collect(),
+                        hits,
+                    }
                 })
                 .collect(),
         })
@@ -91,7 +129,21 @@ fn to_json(p: &Parsed) -> JsonReport<'_> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let seg = super::segment::segmenter(args.dict, args.stopwords)?;
+    let mut notes = Vec::new();
+    let engine = match Engine::from_model_dir(&args.model) {
+        Ok((e, _)) => e,
+        Err(e) => {
+            notes.push(format!(
+                "no usable model ({e}); themes from the built-in rules only"
+            ));
+            Engine {
+                taxonomy: shuzhi::themes::Taxonomy::builtin(),
+                segmenter: shuzhi::segment::Segmenter::builtin(),
+                model: None,
+            }
+        }
+    };
+    let seg = &engine.segmenter;
     let root = args.file.parent().map(PathBuf::from).unwrap_or_default();
     let manifest = Manifest::load(&root).ok().flatten();
     let name = args
@@ -105,21 +157,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
         path: args.file.clone(),
         root,
     };
-    let parsed =
-        pipeline::parse_source(&source, &IngestOptions::default(), manifest.as_ref(), &seg)
+    let mut parsed =
+        pipeline::parse_source(&source, &IngestOptions::default(), manifest.as_ref(), seg)
             .map_err(|e| anyhow!("{}: {e}", args.file.display()))?;
+    parsed.doc.warnings.extend(notes);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &to_json(&parsed))?;
+        serde_json::to_writer_pretty(&mut out, &to_json(&parsed, &engine))?;
         writeln!(out)?;
     } else {
-        print_readable(&mut out, &parsed)?;
+        print_readable(&mut out, &parsed, &engine)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_readable(out: &mut impl Write, p: &Parsed) -> Result<()> {
+fn print_readable(out: &mut impl Write, p: &Parsed, engine: &Engine) -> Result<()> {
     let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
     writeln!(out, "id:        {}", p.doc.id)?;
     writeln!(out, "path:      {}", p.doc.path)?;
@@ -159,6 +212,19 @@ fn print_readable(out: &mut impl Write, p: &Parsed) -> Result<()> {
                 ellipsize(&s.text, 60)
             )?;
             writeln!(out, "      tokens: {}", ellipsize(&toks, 80))?;
+            let t: Vec<String> = p.tokens.get(n - 1).cloned().unwrap_or_default();
+            for h in hits_of(engine, &s.text, &t, s.role) {
+                writeln!(
+                    out,
+                    "      => {} {} [{} {:.2}] «{}» {}",
+                    h.theme,
+                    h.name,
+                    h.source,
+                    h.score,
+                    ellipsize(&h.evidence, 50),
+                    h.cues.join(" ")
+                )?;
+            }
         }
     }
     Ok(())

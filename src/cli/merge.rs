@@ -12,7 +12,9 @@ use std::process::ExitCode;
 
 /// Merge shard outputs (`analyze --shard K/N --out DIR`) into one set of outputs.
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  for k in 1 2 3; do shuzhi analyze corpus --shard $k/3 --out out/s$k; done\n  shuzhi merge out/s1 out/s2 out/s3 --out out/all")]
+#[command(
+    after_help = "Example:\n  for k in 1 2 3; do shuzhi analyze corpus --shard $k/3 --out out/s$k; done\n  shuzhi merge out/s1 out/s2 out/s3 --out out/all"
+)]
 pub struct Args {
     /// Output folders of the shards.
     #[arg(required = true)]
@@ -32,14 +34,18 @@ pub struct Args {
 /// shard order for equal keys, which cannot happen for report ids).
 fn merge_jsonl(inputs: &[PathBuf], name: &str, key: &str, out: &Path) -> Result<()> {
     let mut lines: Vec<(String, usize, String)> = Vec::new();
-    for (i, d) in inputs.iter().enumerate() {
+    for d in inputs {
         let p = d.join(name);
         let f = std::fs::File::open(&p).with_context(|| format!("reading {}", p.display()))?;
         for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
             let line = line.with_context(|| format!("{}:{}", p.display(), n + 1))?;
             let v: serde_json::Value = serde_json::from_str(&line)
                 .with_context(|| format!("{}:{}: not JSON", p.display(), n + 1))?;
-            let k = v.get(key).and_then(|k| k.as_str()).unwrap_or_default().to_string();
+            let k = v
+                .get(key)
+                .and_then(|k| k.as_str())
+                .unwrap_or_default()
+                .to_string();
             lines.push((k, n, line));
         }
     }
@@ -60,8 +66,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut errors: Vec<(String, String, String)> = Vec::new();
     for d in &args.dirs {
         let p = d.join("aggregate.json");
-        let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
-        let agg: Aggregate = serde_json::from_str(&text).with_context(|| format!("{}: not a shuzhi aggregate", p.display()))?;
+        let text =
+            std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+        let agg: Aggregate = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a shuzhi aggregate", p.display()))?;
         match &mut merged {
             None => merged = Some(agg),
             Some(m) => {
@@ -72,16 +80,26 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         }
         let ep = d.join("errors.csv");
-        let mut rdr = csv::ReaderBuilder::new().from_path(&ep).with_context(|| format!("reading {}", ep.display()))?;
+        let mut rdr = csv::ReaderBuilder::new()
+            .from_path(&ep)
+            .with_context(|| format!("reading {}", ep.display()))?;
         for rec in rdr.records() {
             let rec = rec?;
             errors.push((rec[0].to_string(), rec[1].to_string(), rec[2].to_string()));
         }
     }
     let agg = merged.expect("at least one dir (clap requires it)");
-    let ids: Vec<String> = engine.taxonomy.themes.iter().map(|t| t.id.clone()).collect();
+    let ids: Vec<String> = engine
+        .taxonomy
+        .themes
+        .iter()
+        .map(|t| t.id.clone())
+        .collect();
     if ids != agg.themes {
-        bail!("the shards were analysed with another taxonomy than {}", args.model.display());
+        bail!(
+            "the shards were analysed with another taxonomy than {}",
+            args.model.display()
+        );
     }
     std::fs::create_dir_all(&args.out)?;
     clean_litter(&args.out);

@@ -2,9 +2,12 @@
 
 mod analyze;
 mod common;
+mod compare;
 mod corpus;
+mod discover;
 mod evaluate;
 mod inspect;
+mod label;
 mod merge;
 mod segment;
 mod train;
@@ -42,6 +45,9 @@ enum Command {
     Train(train::Args),
     Evaluate(evaluate::Args),
     Segment(segment::Args),
+    Label(label::Args),
+    Compare(compare::Args),
+    Discover(discover::Args),
 }
 
 /// Parses the command line and runs the command.
@@ -55,5 +61,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Train(a) => train::run(a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Segment(a) => segment::run(a),
+        Command::Label(a) => label::run(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Discover(a) => discover::run(a),
     }
 }

@@ -8,6 +8,22 @@ use std::path::Path;
 /// Prefix of temp files, so that litter from a killed run can be recognised and removed.
 pub const TEMP_PREFIX: &str = ".shuzhi-tmp-";
 
+/// Temp files are created private (0600); the finished file gets the target's old permissions, or
+/// 0644 for a new file, like a file written in place.
+fn publish_mode(file: &std::fs::File, target: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(target)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0o644);
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (file, target);
+    Ok(())
+}
+
 /// Writes `bytes` to `path` atomically.
 ///
 /// # Errors
@@ -39,6 +55,7 @@ pub fn write_atomic_with(
         w.flush().map_err(err)?;
     }
     tmp.as_file().sync_data().map_err(err)?;
+    publish_mode(tmp.as_file(), path).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
 }
@@ -79,6 +96,7 @@ impl AtomicFile {
         let err = |e: std::io::Error| Error::io(&target, e);
         let tmp = self.writer.into_inner().map_err(|e| err(e.into_error()))?;
         tmp.as_file().sync_data().map_err(err)?;
+        publish_mode(tmp.as_file(), &target).map_err(err)?;
         tmp.persist(&target).map_err(|e| err(e.error))?;
         Ok(())
     }
@@ -130,6 +148,19 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_files_are_readable_by_others() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("report.html");
+        write_atomic(&p, b"x").unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
     }
 
     #[test]

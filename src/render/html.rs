@@ -11,8 +11,8 @@ use std::path::Path;
 
 /// Line colours by taxonomy position (cycled when a taxonomy has more themes).
 const PALETTE: [&str; 13] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-    "#393b79", "#7f7f7f", "#b15928", "#111111",
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+    "#bcbd22", "#393b79", "#7f7f7f", "#b15928", "#111111",
 ];
 
 /// Sequential scale (light → dark) for shares in tables and the heatmap.
@@ -26,6 +26,9 @@ const SCALE: [(f64, f64, f64); 5] = [
 
 /// Expected cell count below which the chi-square test is only a rough guide.
 const MIN_EXPECTED: f64 = 5.0;
+
+/// The per-year cells of the frequency table use only the light part of the scale, so the table stays readable.
+const YEAR_TINT: f64 = 0.6;
 
 /// Evidence groups opened by default.
 const OPEN_EVIDENCE: usize = 3;
@@ -78,7 +81,7 @@ figcaption{color:var(--muted);font-size:12.5px}
 .scale{display:inline-block;width:160px;height:10px;vertical-align:middle;border:1px solid var(--line);background:linear-gradient(90deg,rgb(255,247,236),rgb(253,212,158),rgb(252,141,89),rgb(215,48,31),rgb(127,0,0))}
 .bar{display:inline-block;height:9px;background:#e57373;vertical-align:middle;margin-right:6px}
 .scroll{max-height:520px;overflow:auto;border:1px solid var(--line)}
-.scroll table{margin:0}
+.scroll table{margin:0;width:100%}
 details{border:1px solid var(--line);border-radius:5px;margin:8px 0;background:#fff}
 details>summary{cursor:pointer;padding:7px 12px;background:var(--soft);font-weight:600}
 details>summary .id{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:400;color:var(--muted);font-size:12px}
@@ -166,7 +169,11 @@ fn p_text(p: Option<f64>) -> String {
 
 /// Background and text colours for a value in `0..=1` of the sequential scale.
 fn heat(v: f64) -> (String, &'static str) {
-    let v = if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 };
+    let v = if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let pos = v * (SCALE.len() - 1) as f64;
     let i = (pos.floor() as usize).min(SCALE.len() - 2);
     let f = pos - i as f64;
@@ -178,7 +185,15 @@ fn heat(v: f64) -> (String, &'static str) {
 
 /// Display width in pixels of a label at `size` px (CJK glyphs are square, Latin about half).
 fn text_px(s: &str, size: f64) -> f64 {
-    s.chars().map(|c| if (c as u32) >= 0x2E80 { size } else { size * 0.58 }).sum()
+    s.chars()
+        .map(|c| {
+            if (c as u32) >= 0x2E80 {
+                size
+            } else {
+                size * 0.58
+            }
+        })
+        .sum()
 }
 
 /// Cuts a label to `max_px` pixels, adding "…".
@@ -189,7 +204,11 @@ fn clip(s: &str, size: f64, max_px: f64) -> String {
     let mut out = String::new();
     let mut w = size;
     for c in s.chars() {
-        let cw = if (c as u32) >= 0x2E80 { size } else { size * 0.58 };
+        let cw = if (c as u32) >= 0x2E80 {
+            size
+        } else {
+            size * 0.58
+        };
         if w + cw > max_px {
             break;
         }
@@ -210,7 +229,8 @@ impl Styles<'_> {
         self.themes.iter().position(|t| t.id == id)
     }
     fn colour(&self, id: &str) -> &'static str {
-        self.index(id).map_or("#555555", |i| PALETTE[i % PALETTE.len()])
+        self.index(id)
+            .map_or("#555555", |i| PALETTE[i % PALETTE.len()])
     }
     fn dash(&self, id: &str) -> &'static str {
         match self.themes.iter().find(|t| t.id == id) {
@@ -223,12 +243,19 @@ impl Styles<'_> {
 /// Trend rows, most raised first (ties by id), as in the Markdown summary.
 fn ranked(t: &Tables) -> Vec<&TrendRow> {
     let mut rows: Vec<_> = t.trends.iter().collect();
-    rows.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| a.theme.cmp(&b.theme)));
+    rows.sort_by(|a, b| {
+        b.reports
+            .cmp(&a.reports)
+            .then_with(|| a.theme.cmp(&b.theme))
+    });
     rows
 }
 
 fn family_of<'a>(t: &'a Tables, id: &str) -> &'a str {
-    t.themes.iter().find(|x| x.id == id).map_or("", |x| x.family.as_str())
+    t.themes
+        .iter()
+        .find(|x| x.id == id)
+        .map_or("", |x| x.family.as_str())
 }
 
 fn share_of(t: &Tables, id: &str, year: Option<i32>) -> Option<f64> {
@@ -252,20 +279,36 @@ fn header(s: &mut String, t: &Tables, title: &str) {
     let _ = write!(
         s,
         "<p class=\"sub\">基于述职报告中“存在的问题”与“原因分析”部分的主题统计。{}</p>",
-        if t.years.is_empty() { String::new() } else { format!("覆盖年份 {}。", years_text(t)) }
+        if t.years.is_empty() {
+            String::new()
+        } else {
+            format!("覆盖年份 {}。", years_text(t))
+        }
     );
     let cards = [
         (t.reports_total.to_string(), "分析报告数".to_string()),
         (
             years_text(t),
-            if t.years.is_empty() { "覆盖年份".to_string() } else { format!("覆盖年份（{} 年）", t.years.len()) },
+            if t.years.is_empty() {
+                "覆盖年份".to_string()
+            } else {
+                format!("覆盖年份（{} 年）", t.years.len())
+            },
         ),
         (t.skipped.to_string(), "跳过的输入文件".to_string()),
-        (t.without_problems.to_string(), "未找到问题部分的报告".to_string()),
+        (
+            t.without_problems.to_string(),
+            "未找到问题部分的报告".to_string(),
+        ),
     ];
     s.push_str("<div class=\"cards\">");
     for (v, k) in cards {
-        let _ = write!(s, "<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>", esc(&v), esc(&k));
+        let _ = write!(
+            s,
+            "<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>",
+            esc(&v),
+            esc(&k)
+        );
     }
     s.push_str("</div>");
     s.push_str(
@@ -282,20 +325,34 @@ fn key_points(s: &mut String, t: &Tables) {
         return;
     }
     s.push_str("<ul class=\"points\">");
-    let top: Vec<_> = ranked(t).into_iter().filter(|r| r.reports > 0).take(3).collect();
+    let top: Vec<_> = ranked(t)
+        .into_iter()
+        .filter(|r| r.reports > 0)
+        .take(3)
+        .collect();
     if top.is_empty() {
         s.push_str("<li>所有报告均未识别出问题主题。</li>");
     } else {
         let list: Vec<String> = top
             .iter()
-            .map(|r| format!("<b>{}</b>（{} 份，{}）", esc(&r.name), r.reports, pct(r.share)))
+            .map(|r| {
+                format!(
+                    "<b>{}</b>（{} 份，{}）",
+                    esc(&r.name),
+                    r.reports,
+                    pct(r.share)
+                )
+            })
             .collect();
         let _ = write!(s, "<li>提及最多的主题：{}。</li>", list.join("；"));
     }
     if t.years.len() >= 2 {
         let mut sig: Vec<&TrendRow> = t.trends.iter().filter(|r| r.significant).collect();
         sig.sort_by(|a, b| {
-            let (x, y) = (a.change_pp.unwrap_or(0.0).abs(), b.change_pp.unwrap_or(0.0).abs());
+            let (x, y) = (
+                a.change_pp.unwrap_or(0.0).abs(),
+                b.change_pp.unwrap_or(0.0).abs(),
+            );
             y.total_cmp(&x).then_with(|| a.theme.cmp(&b.theme))
         });
         if sig.is_empty() {
@@ -305,8 +362,10 @@ fn key_points(s: &mut String, t: &Tables) {
                 esc(&years_text(t))
             );
         } else {
-            let list: Vec<String> =
-                sig.iter().map(|r| format!("<b>{}</b> {} pp", esc(&r.name), change(r.change_pp))).collect();
+            let list: Vec<String> = sig
+                .iter()
+                .map(|r| format!("<b>{}</b> {} pp", esc(&r.name), change(r.change_pp)))
+                .collect();
             let _ = write!(
                 s,
                 "<li>年度提及率变化显著（p&lt;{ALPHA}）的主题，按首末年变化：{}。</li>",
@@ -314,16 +373,12 @@ fn key_points(s: &mut String, t: &Tables) {
             );
         }
     }
-    let gap = t
-        .coverage
-        .iter()
-        .filter(|c| c.raised > 0)
-        .max_by(|a, b| {
-            a.uncovered_share
-                .total_cmp(&b.uncovered_share)
-                .then_with(|| a.raised.cmp(&b.raised))
-                .then_with(|| b.theme.cmp(&a.theme))
-        });
+    let gap = t.coverage.iter().filter(|c| c.raised > 0).max_by(|a, b| {
+        a.uncovered_share
+            .total_cmp(&b.uncovered_share)
+            .then_with(|| a.raised.cmp(&b.raised))
+            .then_with(|| b.theme.cmp(&a.theme))
+    });
     if let Some(c) = gap.filter(|c| c.uncovered > 0) {
         let _ = write!(
             s,
@@ -361,7 +416,10 @@ fn frequency_table(s: &mut String, t: &Tables) {
         s.push_str("<p class=\"empty\">没有主题。</p></section>");
         return;
     }
-    let unknown = t.frequency.iter().any(|r| r.year.is_none() && r.reports_total > 0);
+    let unknown = t
+        .frequency
+        .iter()
+        .any(|r| r.year.is_none() && r.reports_total > 0);
     let mut cols: Vec<Option<i32>> = t.years.iter().map(|&y| Some(y)).collect();
     if unknown {
         cols.push(None);
@@ -398,18 +456,30 @@ fn frequency_table(s: &mut String, t: &Tables) {
         for y in &cols {
             match share_of(t, &r.theme, *y) {
                 Some(v) => {
-                    let (bg, fg) = heat(if max > 0.0 { v / max } else { 0.0 });
-                    let _ = write!(s, "<td class=\"yr\" style=\"background:{bg};color:{fg}\">{}</td>", pct(v));
+                    let (bg, fg) = heat(if max > 0.0 { YEAR_TINT * v / max } else { 0.0 });
+                    let _ = write!(
+                        s,
+                        "<td class=\"yr\" style=\"background:{bg};color:{fg}\">{}</td>",
+                        pct(v)
+                    );
                 }
                 None => s.push_str("<td class=\"yr\">—</td>"),
             }
         }
-        let _ = write!(s, "<td class=\"num z\">{}</td><td class=\"num z\">{}</td><td class=\"z\">", change(r.change_pp), p_text(r.p_value));
+        let _ = write!(
+            s,
+            "<td class=\"num z\">{}</td><td class=\"num z\">{}</td><td class=\"z\">",
+            change(r.change_pp),
+            p_text(r.p_value)
+        );
         if r.significant {
             s.push_str("<span class=\"sig\">★ 显著</span>");
         }
         if let Some(m) = r.min_expected.filter(|m| *m < MIN_EXPECTED) {
-            let _ = write!(s, "<span class=\"rough\">最小期望频数 {m:.1}&lt;5，检验粗略</span>");
+            let _ = write!(
+                s,
+                "<span class=\"rough\">最小期望频数 {m:.1}&lt;5，检验粗略</span>"
+            );
         }
         s.push_str("</td></tr>");
     }
@@ -431,7 +501,11 @@ fn legend_swatch(colour: &str, dash: &str, bold: bool) -> String {
 
 /// Tick step and axis maximum (both shares) for a largest value `max`.
 fn axis(max: f64) -> (f64, f64) {
-    let max = if max.is_finite() && max > 0.0 { max.min(1.0) } else { 0.0 };
+    let max = if max.is_finite() && max > 0.0 {
+        max.min(1.0)
+    } else {
+        0.0
+    };
     if max == 0.0 {
         return (0.02, 0.1);
     }
@@ -442,6 +516,25 @@ fn axis(max: f64) -> (f64, f64) {
         }
     }
     (0.25, 1.0)
+}
+
+/// Label positions for sorted wanted positions `want`: at least `gap` apart, within `lo..=hi` when they fit,
+/// each as close to its wish as that allows.
+fn spread(want: &[f64], gap: f64, lo: f64, hi: f64) -> Vec<f64> {
+    let mut out: Vec<f64> = Vec::with_capacity(want.len());
+    for (j, &w) in want.iter().enumerate() {
+        let floor = if j == 0 { lo } else { out[j - 1] + gap };
+        out.push(w.max(floor));
+    }
+    for j in (0..out.len()).rev() {
+        let ceil = if j + 1 == out.len() {
+            hi
+        } else {
+            out[j + 1] - gap
+        };
+        out[j] = out[j].min(ceil);
+    }
+    out
 }
 
 fn line_chart(s: &mut String, t: &Tables) {
@@ -458,7 +551,13 @@ fn line_chart(s: &mut String, t: &Tables) {
         .fold(0.0_f64, f64::max);
     let (step, top) = axis(max);
     let n = t.years.len();
-    let x = |i: usize| ml + if n > 1 { pw * i as f64 / (n - 1) as f64 } else { pw / 2.0 };
+    let x = |i: usize| {
+        ml + if n > 1 {
+            pw * i as f64 / (n - 1) as f64
+        } else {
+            pw / 2.0
+        }
+    };
     let y = |v: f64| mt + ph - ph * (v.clamp(0.0, top) / top);
     let _ = write!(
         s,
@@ -501,14 +600,23 @@ fn line_chart(s: &mut String, t: &Tables) {
         h - 4.0
     );
     // Lines, thin ones first so that significant (thick) lines stay on top.
-    let sig: BTreeSet<&str> = t.trends.iter().filter(|r| r.significant).map(|r| r.theme.as_str()).collect();
+    let sig: BTreeSet<&str> = t
+        .trends
+        .iter()
+        .filter(|r| r.significant)
+        .map(|r| r.theme.as_str())
+        .collect();
     let mut order: Vec<&ThemeInfo> = t.themes.iter().collect();
     order.sort_by_key(|th| sig.contains(th.id.as_str()));
     let mut ends: Vec<(f64, usize, &'static str)> = Vec::new();
     for th in order {
         let colour = st.colour(&th.id);
         let dash = st.dash(&th.id);
-        let width = if sig.contains(th.id.as_str()) { 3.2 } else { 1.8 };
+        let width = if sig.contains(th.id.as_str()) {
+            3.2
+        } else {
+            1.8
+        };
         let pts: Vec<(usize, i32, f64)> = t
             .years
             .iter()
@@ -519,7 +627,10 @@ fn line_chart(s: &mut String, t: &Tables) {
             continue;
         }
         let _ = write!(s, "<g><title>{}（{}）</title>", esc(&th.name), esc(&th.id));
-        let path: Vec<String> = pts.iter().map(|&(i, _, v)| format!("{:.1},{:.1}", x(i), y(v))).collect();
+        let path: Vec<String> = pts
+            .iter()
+            .map(|&(i, _, v)| format!("{:.1},{:.1}", x(i), y(v)))
+            .collect();
         let _ = write!(
             s,
             "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\" stroke-linejoin=\"round\"{dash}/>",
@@ -545,20 +656,18 @@ fn line_chart(s: &mut String, t: &Tables) {
     }
     // Key numbers at the line ends, pushed apart so they do not overlap.
     ends.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    let gap = 12.0;
-    let mut placed: Vec<f64> = Vec::with_capacity(ends.len());
-    for (j, e) in ends.iter().enumerate() {
-        let want = e.0;
-        let yy = if j == 0 { want } else { want.max(placed[j - 1] + gap) };
-        placed.push(yy);
-    }
-    let overflow = placed.last().map_or(0.0, |l| (l - (mt + ph + 4.0)).max(0.0));
+    let placed = spread(
+        &ends.iter().map(|e| e.0).collect::<Vec<_>>(),
+        12.0,
+        mt,
+        mt + ph + 4.0,
+    );
     for (e, yy) in ends.iter().zip(&placed) {
         let _ = write!(
             s,
             "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{}\" font-weight=\"700\" font-size=\"11\">{}</text>",
             ml + pw + 6.0,
-            (yy - overflow).max(mt) + 4.0,
+            yy + 4.0,
             e.2,
             e.1
         );
@@ -571,12 +680,21 @@ fn line_chart(s: &mut String, t: &Tables) {
         let _ = write!(
             s,
             "<div>{}<span><b>{}</b> {}（{}）{}{}</span></div>",
-            legend_swatch(st.colour(&th.id), st.dash(&th.id), sig.contains(th.id.as_str())),
+            legend_swatch(
+                st.colour(&th.id),
+                st.dash(&th.id),
+                sig.contains(th.id.as_str())
+            ),
             k + 1,
             esc(&th.name),
             esc(family_zh(&th.family)),
-            last.map(|v| format!(" · 末年 {}", pct(v))).unwrap_or_default(),
-            if sig.contains(th.id.as_str()) { " <span class=\"sig\">显著</span>" } else { "" }
+            last.map(|v| format!(" · 末年 {}", pct(v)))
+                .unwrap_or_default(),
+            if sig.contains(th.id.as_str()) {
+                " <span class=\"sig\">显著</span>"
+            } else {
+                ""
+            }
         );
     }
     s.push_str("</div>");
@@ -596,7 +714,11 @@ fn bar_chart(s: &mut String, t: &Tables) {
     let row_h = 26.0;
     let w = label_w + bar_w + 70.0;
     let h = row_h * rows.len() as f64 + 30.0;
-    let max = rows.iter().map(|r| r.share).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
+    let max = rows
+        .iter()
+        .map(|r| r.share)
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, f64::max);
     let (step, top) = axis(max);
     let _ = write!(
         s,
@@ -664,8 +786,16 @@ fn chart(s: &mut String, t: &Tables) {
 
 fn group_heatmap(s: &mut String, t: &Tables) {
     let dims: Vec<String> = t.by.iter().map(|d| dim_zh(d)).collect();
-    let dims_text = if dims.is_empty() { "分组".to_string() } else { dims.join(" × ") };
-    let _ = write!(s, "<section id=\"groups\"><h2>分组对比：主题 × {}</h2>", esc(&dims_text));
+    let dims_text = if dims.is_empty() {
+        "分组".to_string()
+    } else {
+        dims.join(" × ")
+    };
+    let _ = write!(
+        s,
+        "<section id=\"groups\"><h2>分组对比：主题 × {}</h2>",
+        esc(&dims_text)
+    );
     // Groups in first-appearance order (the tables keep them sorted), with their report counts.
     let mut groups: Vec<(&str, u64)> = Vec::new();
     for r in &t.groups {
@@ -677,18 +807,34 @@ fn group_heatmap(s: &mut String, t: &Tables) {
         s.push_str("<p class=\"empty\">没有分组数据。</p></section>");
         return;
     }
-    let cell: BTreeMap<(&str, &str), &super::tables::GroupRow> =
-        t.groups.iter().map(|r| ((r.theme.as_str(), r.group.as_str()), r)).collect();
-    let max = t.groups.iter().map(|r| r.share).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
+    let cell: BTreeMap<(&str, &str), &super::tables::GroupRow> = t
+        .groups
+        .iter()
+        .map(|r| ((r.theme.as_str(), r.group.as_str()), r))
+        .collect();
+    let max = t
+        .groups
+        .iter()
+        .map(|r| r.share)
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, f64::max);
     let _ = write!(
         s,
         "<p class=\"note\">单元格为该组报告中提及该主题的比例，颜色越深比例越高 <span class=\"scale\"></span> 0% – {}。\
          列标题下为该组报告数。</p>",
         pct(max)
     );
-    let _ = write!(s, "<div class=\"wrap\"><table class=\"heat\"><thead><tr><th>主题（{}）</th>", esc(&dims_text));
+    let _ = write!(
+        s,
+        "<div class=\"wrap\"><table class=\"heat\"><thead><tr><th>主题（{}）</th>",
+        esc(&dims_text)
+    );
     for (g, n) in &groups {
-        let _ = write!(s, "<th class=\"num\">{}<br><span class=\"note\">n={n}</span></th>", esc(g));
+        let _ = write!(
+            s,
+            "<th class=\"num\">{}<br><span class=\"note\">n={n}</span></th>",
+            esc(g)
+        );
     }
     s.push_str("</tr></thead><tbody>");
     for r in ranked(t) {
@@ -775,7 +921,10 @@ fn coverage_table(s: &mut String, t: &Tables) {
     for c in rows {
         let share = if c.raised > 0 {
             let w = (c.uncovered_share.clamp(0.0, 1.0) * 120.0).round();
-            format!("<span class=\"bar\" style=\"width:{w}px\"></span>{}", pct(c.uncovered_share))
+            format!(
+                "<span class=\"bar\" style=\"width:{w}px\"></span>{}",
+                pct(c.uncovered_share)
+            )
         } else {
             "—".into()
         };
@@ -797,7 +946,10 @@ fn evidence_item(s: &mut String, e: &Evidence) {
     if let Some(u) = e.unit.as_deref().filter(|u| !u.is_empty()) {
         meta.push(esc(u));
     }
-    meta.push(e.year.map_or_else(|| "年份不详".to_string(), |y| format!("{y} 年")));
+    meta.push(
+        e.year
+            .map_or_else(|| "年份不详".to_string(), |y| format!("{y} 年")),
+    );
     meta.push(esc(role_zh(&e.role)));
     if e.score.is_finite() {
         meta.push(format!("得分 {:.2}", e.score));
@@ -817,7 +969,9 @@ fn evidence(s: &mut String, t: &Tables) {
         s.push_str("<p class=\"empty\">暂无典型表述。</p></section>");
         return;
     }
-    s.push_str("<p class=\"note\">各主题得分最高的原文句子（每份报告优先一句），点击主题展开。</p>");
+    s.push_str(
+        "<p class=\"note\">各主题得分最高的原文句子（每份报告优先一句），点击主题展开。</p>",
+    );
     let mut ids: Vec<&str> = ranked(t).into_iter().map(|r| r.theme.as_str()).collect();
     for k in t.evidence.keys() {
         if !ids.contains(&k.as_str()) {
@@ -826,7 +980,9 @@ fn evidence(s: &mut String, t: &Tables) {
     }
     let mut shown = 0;
     for id in ids {
-        let Some(list) = t.evidence.get(id).filter(|l| !l.is_empty()) else { continue };
+        let Some(list) = t.evidence.get(id).filter(|l| !l.is_empty()) else {
+            continue;
+        };
         let name = match t.name(id) {
             "" => id,
             n => n,
@@ -894,10 +1050,21 @@ pub(crate) mod tests {
     use crate::aggregate::{Aggregate, Mention, ReportRecord};
     use crate::themes::Taxonomy;
 
-    fn record(id: &str, year: Option<i32>, unit: &str, unit_type: &str, raised: &[&str], measures: &[&str]) -> ReportRecord {
+    fn record(
+        id: &str,
+        year: Option<i32>,
+        unit: &str,
+        unit_type: &str,
+        raised: &[&str],
+        measures: &[&str],
+    ) -> ReportRecord {
         let raised: Vec<String> = raised.iter().map(|s| s.to_string()).collect();
         let measures: Vec<String> = measures.iter().map(|s| s.to_string()).collect();
-        let uncovered = raised.iter().filter(|r| !measures.contains(r)).cloned().collect();
+        let uncovered = raised
+            .iter()
+            .filter(|r| !measures.contains(r))
+            .cloned()
+            .collect();
         ReportRecord {
             id: id.into(),
             path: format!("{id}.txt"),
@@ -939,7 +1106,11 @@ pub(crate) mod tests {
         let mut agg = Aggregate::new(ids, vec!["unit_type".into()]);
         let mut n = 0;
         for (k, &y) in years.iter().enumerate() {
-            for (unit, ut) in [("枫林镇", "镇党委"), ("松坪村", "村党支部"), ("<b>\"东方\"&'厂'</b>", "非公企业")] {
+            for (unit, ut) in [
+                ("枫林镇", "镇党委"),
+                ("松坪村", "村党支部"),
+                ("<b>\"东方\"&'厂'</b>", "非公企业"),
+            ] {
                 n += 1;
                 let mut raised = vec!["member_aging"];
                 if k > 0 {
@@ -948,13 +1119,35 @@ pub(crate) mod tests {
                 if unit == "松坪村" {
                     raised.push("responsibility_unfulfilled");
                 }
-                let rec = record(&format!("r{n:02}"), Some(y), unit, ut, &raised, &["member_aging"]);
-                let mut ms = vec![mention(&rec, "member_aging", "党员平均年龄偏大，45岁以下党员占比不足两成。", 0.9)];
+                let rec = record(
+                    &format!("r{n:02}"),
+                    Some(y),
+                    unit,
+                    ut,
+                    &raised,
+                    &["member_aging"],
+                );
+                let mut ms = vec![mention(
+                    &rec,
+                    "member_aging",
+                    "党员平均年龄偏大，45岁以下党员占比不足两成。",
+                    0.9,
+                )];
                 if unit.contains("东方") {
-                    ms.push(mention(&rec, "member_aging", "<script>alert('x')</script> 党员老化 & 断层", 0.8));
+                    ms.push(mention(
+                        &rec,
+                        "member_aging",
+                        "<script>alert('x')</script> 党员老化 & 断层",
+                        0.95,
+                    ));
                 }
                 if unit == "松坪村" {
-                    ms.push(mention(&rec, "responsibility_unfulfilled", "重业务轻党建，主体责任落实不到位。", 0.7));
+                    ms.push(mention(
+                        &rec,
+                        "responsibility_unfulfilled",
+                        "重业务轻党建，主体责任落实不到位。",
+                        0.7,
+                    ));
                 }
                 agg.add(&rec, &ms);
             }
@@ -984,7 +1177,15 @@ pub(crate) mod tests {
         for name in t.themes.iter().map(|x| &x.name) {
             assert!(html.contains(&esc(name)), "missing theme name {name}");
         }
-        for label in ["问题主题频次表", "持续存在的问题", "整改覆盖", "典型表述", "单位类型", "<details", "村党支部"] {
+        for label in [
+            "问题主题频次表",
+            "持续存在的问题",
+            "整改覆盖",
+            "典型表述",
+            "单位类型",
+            "<details",
+            "村党支部",
+        ] {
             assert!(html.contains(label), "missing {label}");
         }
         assert!(html.contains("<svg"));
@@ -1008,7 +1209,9 @@ pub(crate) mod tests {
     fn text_is_escaped() {
         let html = render(&sample_tables(&[2021, 2022]), "<i>标题</i>");
         assert!(!html.contains("<script>alert"));
-        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; 党员老化 &amp; 断层"));
+        assert!(
+            html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; 党员老化 &amp; 断层")
+        );
         assert!(!html.contains("<b>\"东方\""));
         assert!(html.contains("&lt;b&gt;&quot;东方&quot;&amp;&#39;厂&#39;&lt;/b&gt;"));
         assert!(html.contains("<title>&lt;i&gt;标题&lt;/i&gt;</title>"));
@@ -1039,14 +1242,24 @@ pub(crate) mod tests {
         assert!(html.contains("没有可分析的报告"));
         assert!(html.contains("暂无典型表述"));
         assert!(!html.contains("NaN"));
-        assert!(!html.contains("inf"));
+        assert!(!html.contains("inf%"));
+    }
+
+    #[test]
+    fn end_labels_do_not_overlap() {
+        let p = spread(&[10.0, 10.0, 50.0, 100.0, 100.0, 100.0], 12.0, 0.0, 104.0);
+        assert_eq!(p[0], 10.0);
+        assert_eq!(p[1], 22.0);
+        assert_eq!(p[2], 50.0);
+        assert_eq!(p[5], 104.0);
+        assert!(p.windows(2).all(|w| w[1] - w[0] >= 12.0 - 1e-9));
     }
 
     #[test]
     fn axis_is_sane() {
         assert_eq!(axis(0.0), (0.02, 0.1));
         let (step, top) = axis(0.63);
-        assert!(top >= 0.63 && top <= 0.8 && step == 0.1);
+        assert!((0.63..=0.8).contains(&top) && step == 0.1);
         let (_, top) = axis(1.0);
         assert!(top >= 1.0);
         assert_eq!(axis(f64::NAN), (0.02, 0.1));

@@ -210,8 +210,7 @@ pub fn analyze(text: &str) -> Structure {
     };
     let mut seen_problem_or_measure = false;
     let cand_at: HashMap<usize, Candidate> = cands.iter().copied().collect();
-    for i in first_body..paras.len() {
-        let (s, e) = paras[i];
+    for (i, &(s, e)) in paras.iter().enumerate().skip(first_body) {
         match cand_at.get(&i).filter(|c| is_start(c)) {
             Some(c) => {
                 let role = c.role.unwrap_or(if seen_problem_or_measure {

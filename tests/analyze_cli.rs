@@ -1,0 +1,243 @@
+//! `shuzhi analyze`, `merge` and `train` end to end on the shipped corpus and model.
+
+use assert_cmd::Command;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn shuzhi() -> Command {
+    Command::cargo_bin("shuzhi").expect("binary")
+}
+
+fn analyze(out: &Path, extra: &[&str]) {
+    shuzhi()
+        .args([
+            "analyze",
+            "corpus",
+            "--quiet",
+            "--model",
+            "models/default",
+            "--out",
+        ])
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+const OUTPUTS: [&str; 13] = [
+    "reports.jsonl",
+    "mentions.jsonl",
+    "theme_frequency.csv",
+    "theme_trends.csv",
+    "theme_by_group.csv",
+    "persistent_problems.csv",
+    "coverage.csv",
+    "errors.csv",
+    "summary.md",
+    "report.html",
+    "report.xlsx",
+    "aggregate.json",
+    "near_duplicates.csv",
+];
+
+#[test]
+fn all_outputs_written_and_frequency_agrees_with_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    analyze(dir.path(), &[]);
+    for f in OUTPUTS {
+        if f == "near_duplicates.csv" && !dir.path().join(f).exists() {
+            continue;
+        }
+        assert!(dir.path().join(f).is_file(), "{f} missing");
+    }
+    // Recompute theme × year from reports.jsonl and compare with theme_frequency.csv.
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    let mut raised: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let text = String::from_utf8(read(&dir.path().join("reports.jsonl"))).unwrap();
+    let mut ids = Vec::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        ids.push(v["id"].as_str().unwrap().to_string());
+        let year = v["year"]
+            .as_i64()
+            .map(|y| y.to_string())
+            .unwrap_or_default();
+        *totals.entry(year.clone()).or_default() += 1;
+        for t in v["raised"].as_array().unwrap() {
+            *raised
+                .entry((t.as_str().unwrap().to_string(), year.clone()))
+                .or_default() += 1;
+        }
+        for k in [
+            "path",
+            "unit",
+            "unit_type",
+            "measures",
+            "warnings",
+            "uncovered",
+        ] {
+            assert!(v.get(k).is_some(), "reports.jsonl lacks {k}");
+        }
+    }
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "reports.jsonl sorted by id");
+    assert!(ids.len() >= 100);
+    let mut rdr = csv::Reader::from_path(dir.path().join("theme_frequency.csv")).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "theme",
+            "family",
+            "name",
+            "year",
+            "reports",
+            "reports_total",
+            "share",
+            "statements",
+            "delta_pp"
+        ]
+    );
+    let mut rows = 0;
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let key = (rec[0].to_string(), rec[3].to_string());
+        assert_eq!(
+            rec[4].parse::<u64>().unwrap(),
+            raised.get(&key).copied().unwrap_or(0),
+            "{key:?}"
+        );
+        assert_eq!(rec[5].parse::<u64>().unwrap(), totals[&rec[3].to_string()]);
+        let share: f64 = rec[6].parse().unwrap();
+        let expect =
+            raised.get(&key).copied().unwrap_or(0) as f64 / totals[&rec[3].to_string()] as f64;
+        assert!((share - expect).abs() < 1e-4, "{key:?} {share} vs {expect}");
+        rows += 1;
+    }
+    assert_eq!(rows, 13 * totals.len());
+    // Every mention lies inside the decoded text's statement span and names a known theme.
+    let mentions = String::from_utf8(read(&dir.path().join("mentions.jsonl"))).unwrap();
+    for line in mentions.lines().take(500) {
+        let m: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(m["start"].as_u64().unwrap() < m["end"].as_u64().unwrap());
+        assert!(["model", "rule", "both"].contains(&m["source"].as_str().unwrap()));
+        assert!(!m["text"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn thread_count_does_not_change_a_byte() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    analyze(a.path(), &["--threads", "1"]);
+    analyze(b.path(), &["--threads", "2"]);
+    for f in OUTPUTS {
+        let (pa, pb) = (a.path().join(f), b.path().join(f));
+        if pa.exists() || pb.exists() {
+            assert_eq!(read(&pa), read(&pb), "{f} differs between 1 and 2 threads");
+        }
+    }
+}
+
+#[test]
+fn three_shards_merge_into_one_run() {
+    let full = tempfile::tempdir().unwrap();
+    analyze(full.path(), &[]);
+    let shards: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    for (k, d) in shards.iter().enumerate() {
+        analyze(d.path(), &["--shard", &format!("{}/3", k + 1)]);
+    }
+    let merged = tempfile::tempdir().unwrap();
+    shuzhi()
+        .arg("merge")
+        .args(shards.iter().map(|d| d.path()))
+        .args(["--model", "models/default", "--out"])
+        .arg(merged.path())
+        .assert()
+        .success();
+    for f in OUTPUTS {
+        let (pa, pb) = (full.path().join(f), merged.path().join(f));
+        if pa.exists() || pb.exists() {
+            assert_eq!(
+                read(&pa),
+                read(&pb),
+                "{f}: merged shards differ from one run"
+            );
+        }
+    }
+}
+
+#[test]
+fn missing_model_exits_1_with_a_clear_message() {
+    let out = tempfile::tempdir().unwrap();
+    let a = shuzhi()
+        .args([
+            "analyze",
+            "corpus",
+            "--quiet",
+            "--model",
+            "no/such/model",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("no/such/model") && err.contains("model.json"),
+        "{err}"
+    );
+}
+
+#[test]
+fn usage_error_exits_2() {
+    shuzhi()
+        .args(["analyze", "--threads", "many"])
+        .assert()
+        .code(2);
+    shuzhi()
+        .args(["analyze", "--shard", "4/3"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn train_rebuilds_the_shipped_model_byte_for_byte() {
+    let out = tempfile::tempdir().unwrap();
+    shuzhi()
+        .args(["train", "--quiet", "--corpus", "corpus", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    for f in [
+        "model.json",
+        "MODEL.md",
+        "themes.toml",
+        "userdict.txt",
+        "stopwords.txt",
+    ] {
+        let shipped = read(&Path::new("models/default").join(f));
+        let rebuilt = read(&out.path().join(f));
+        if f == "MODEL.md" {
+            // The card names the output folder in its rebuild command; everything else must match.
+            let norm = |b: Vec<u8>| {
+                String::from_utf8(b)
+                    .unwrap()
+                    .lines()
+                    .skip(3)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            assert_eq!(norm(shipped), norm(rebuilt), "MODEL.md");
+        } else {
+            assert_eq!(
+                shipped, rebuilt,
+                "{f}: `shuzhi train` no longer rebuilds models/default; retrain and commit"
+            );
+        }
+    }
+}
