@@ -225,8 +225,12 @@ impl Taxonomy {
         } else {
             Some(AhoCorasick::new(&kw).map_err(|e| Error::Invalid(format!("keywords: {e}")))?)
         };
-        let patterns =
-            RegexSet::new(&pats).map_err(|e| Error::Invalid(format!("patterns: {e}")))?;
+        // A large lazy-DFA cache: with the default one the set falls back to the slow PikeVM on long text.
+        let patterns = regex::RegexSetBuilder::new(&pats)
+            .dfa_size_limit(24 << 20)
+            .size_limit(64 << 20)
+            .build()
+            .map_err(|e| Error::Invalid(format!("patterns: {e}")))?;
         Ok(Taxonomy {
             themes,
             hash,

@@ -58,6 +58,10 @@ pub struct Args {
     /// Process only shard K of N (e.g. 2/4): a deterministic part of the corpus, for batch schedulers.
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<(u32, u32)>,
+    /// Also find reports that copy each other or a common template (near_duplicates.csv and a warning in
+    /// reports.jsonl). Keeps every report's tokens until the end: memory grows with the corpus.
+    #[arg(long)]
+    pub near_duplicates: bool,
 }
 
 fn parse_shard(s: &str) -> Result<(u32, u32), String> {
@@ -106,7 +110,7 @@ fn progress(quiet: bool, n: u64) -> ProgressBar {
     pb
 }
 
-type Outcome = Result<(ReportRecord, Vec<Mention>), SkipReason>;
+type Outcome = Result<(ReportRecord, Vec<Mention>, Vec<String>), SkipReason>;
 
 pub fn run(args: Args) -> Result<ExitCode> {
     init_threads(args.threads)?;
@@ -169,6 +173,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let mut bytes_done: u64 = 0;
     let chunk = 64 * rayon::current_num_threads().max(1);
+    let near_dups = args.near_duplicates;
+    let mut nd_index = shuzhi::neardup::Index::new();
+    let mut held: Vec<ReportRecord> = Vec::new();
     for part in sources.chunks(chunk) {
         if interrupted.load(Ordering::SeqCst) {
             pb.abandon();
@@ -183,17 +190,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .map(|s| {
                 let size = std::fs::metadata(&s.path).map(|m| m.len()).unwrap_or(0);
                 let manifest = manifests.get(&s.root).and_then(|m| m.as_ref());
-                let r = pipeline::parse_source(s, &opts, manifest, &engine.segmenter)
-                    .map(|p| analyze_report(&p, &engine));
+                let r = pipeline::parse_source(s, &opts, manifest, &engine.segmenter).map(|p| {
+                    let (rec, mentions) = analyze_report(&p, &engine);
+                    let tokens = if near_dups {
+                        p.tokens.concat()
+                    } else {
+                        Vec::new()
+                    };
+                    (rec, mentions, tokens)
+                });
                 (size, r)
             })
             .collect();
         for (s, (size, r)) in part.iter().zip(results) {
             bytes_done += size;
             match r {
-                Ok((rec, mentions)) => {
-                    serde_json::to_writer(&mut reports_out, &rec)?;
-                    reports_out.write_all(b"\n")?;
+                Ok((rec, mentions, tokens)) => {
+                    if near_dups {
+                        nd_index.add(rec.id.clone(), tokens);
+                        held.push(rec.clone());
+                    } else {
+                        serde_json::to_writer(&mut reports_out, &rec)?;
+                        reports_out.write_all(b"\n")?;
+                    }
                     for m in &mentions {
                         serde_json::to_writer(&mut mentions_out, m)?;
                         mentions_out.write_all(b"\n")?;
@@ -208,6 +227,43 @@ pub fn run(args: Args) -> Result<ExitCode> {
         pb.set_message(format!("{:.1} MB/s", bytes_done as f64 / 1e6 / secs));
     }
     pb.finish_and_clear();
+    if near_dups {
+        let pairs = nd_index.pairs(shuzhi::neardup::DEFAULT_THRESHOLD);
+        let mut note: HashMap<&str, Vec<String>> = HashMap::new();
+        for p in &pairs {
+            let pct = (p.similarity * 100.0).round();
+            note.entry(p.a.as_str())
+                .or_default()
+                .push(format!("near-duplicate of {} ({pct}% shared 3-grams)", p.b));
+            note.entry(p.b.as_str())
+                .or_default()
+                .push(format!("near-duplicate of {} ({pct}% shared 3-grams)", p.a));
+        }
+        for mut rec in held.drain(..) {
+            if let Some(w) = note.get(rec.id.as_str()) {
+                rec.warnings.extend(w.iter().cloned());
+            }
+            serde_json::to_writer(&mut reports_out, &rec)?;
+            reports_out.write_all(b"\n")?;
+        }
+        let rows: Vec<Vec<String>> = pairs
+            .iter()
+            .map(|p| {
+                vec![
+                    p.a.clone(),
+                    p.b.clone(),
+                    format!("{:.4}", p.similarity),
+                    p.shared.join(" | "),
+                ]
+            })
+            .collect();
+        csv_out::write_rows(
+            &args.out.join("near_duplicates.csv"),
+            args.excel,
+            &["report_a", "report_b", "similarity", "shared_passages"],
+            rows,
+        )?;
+    }
     reports_out.commit()?;
     mentions_out.commit()?;
     csv_out::write_errors(&args.out, &errors, args.excel)?;

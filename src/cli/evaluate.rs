@@ -12,7 +12,9 @@ use std::process::ExitCode;
 
 /// Measure the classifier: grouped cross-validation, temporal hold-out, or a fixed model.
 #[derive(clap::Args)]
-#[command(after_help = "Modes:\n  (default)        grouped k-fold cross-validation (--cv, default 5) and a temporal hold-out on the last year\n  --temporal YEAR  train on the years before YEAR, test on YEAR\n  --model DIR      score an already trained model on the labels (no training)\n\nExamples:\n  shuzhi evaluate\n  shuzhi evaluate --temporal 2025 --json\n  shuzhi evaluate --model models/default --years 2025")]
+#[command(
+    after_help = "Modes:\n  (default)        grouped k-fold cross-validation (--cv, default 5) and a temporal hold-out on the last year\n  --temporal YEAR  train on the years before YEAR, test on YEAR\n  --model DIR      score an already trained model on the labels (no training)\n\nExamples:\n  shuzhi evaluate\n  shuzhi evaluate --temporal 2025 --json\n  shuzhi evaluate --model models/default --years 2025"
+)]
 pub struct Args {
     /// The corpus folder.
     #[arg(long, default_value = "corpus")]
@@ -65,10 +67,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(dir) = &args.model {
         let (engine, _) = Engine::from_model_dir(dir)?;
         let model = engine.model.as_ref().expect("loaded model");
-        let ids: Vec<String> = engine.taxonomy.themes.iter().map(|t| t.id.clone()).collect();
-        anyhow::ensure!(ids == names, "the model's taxonomy differs from {}", args.resources.themes.display());
+        let ids: Vec<String> = engine
+            .taxonomy
+            .themes
+            .iter()
+            .map(|t| t.id.clone())
+            .collect();
+        anyhow::ensure!(
+            ids == names,
+            "the model's taxonomy differs from {}",
+            args.resources.themes.display()
+        );
         let out = FixedOut {
-            setup: format!("model {} on {} labelled statements", dir.display(), examples.len()),
+            setup: format!(
+                "model {} on {} labelled statements",
+                dir.display(),
+                examples.len()
+            ),
             scores: evaluate::fixed(model, &examples, names.len()),
         };
         pb.finish_and_clear();
@@ -119,19 +134,36 @@ fn summary_line(what: &str, s: &Scores) {
 
 fn print_table(names: &[String], title: &str, r: &Report) {
     println!("{title} ({} items)", r.items);
-    println!("  {:<28} {:>9} {:>7} {:>7} {:>8}", "theme", "precision", "recall", "F1", "support");
+    println!(
+        "  {:<28} {:>9} {:>7} {:>7} {:>8}",
+        "theme", "precision", "recall", "F1", "support"
+    );
     for (n, p) in names.iter().zip(&r.per_theme) {
-        println!("  {n:<28} {:>9.3} {:>7.3} {:>7.3} {:>8}", p.precision, p.recall, p.f1, p.support);
+        println!(
+            "  {n:<28} {:>9.3} {:>7.3} {:>7.3} {:>8}",
+            p.precision, p.recall, p.f1, p.support
+        );
     }
     for (label, p) in [("micro", &r.micro), ("macro", &r.macro_avg)] {
-        println!("  {label:<28} {:>9.3} {:>7.3} {:>7.3} {:>8}", p.precision, p.recall, p.f1, p.support);
+        println!(
+            "  {label:<28} {:>9.3} {:>7.3} {:>7.3} {:>8}",
+            p.precision, p.recall, p.f1, p.support
+        );
     }
     println!();
 }
 
 fn print_scores(names: &[String], what: &str, s: &Scores) {
-    print_table(names, &format!("{what}: problem and cause statements"), &s.statements);
-    print_table(names, &format!("{what}: reports (themes raised)"), &s.reports);
+    print_table(
+        names,
+        &format!("{what}: problem and cause statements"),
+        &s.statements,
+    );
+    print_table(
+        names,
+        &format!("{what}: reports (themes raised)"),
+        &s.reports,
+    );
     summary_line(what, s);
     println!(
         "{:<34} measure statements micro-F1 {:.3} macro-F1 {:.3}",

@@ -144,16 +144,35 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     let seg = &engine.segmenter;
-    let root = args.file.parent().map(PathBuf::from).unwrap_or_default();
+    // The corpus root is the nearest folder above the file with a manifest.csv (else the file's folder).
+    let parent = args.file.parent().map(PathBuf::from).unwrap_or_default();
+    let root = parent
+        .ancestors()
+        .take(4)
+        .find(|d| d.join("manifest.csv").is_file())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| parent.clone());
     let manifest = Manifest::load(&root).ok().flatten();
     let name = args
         .file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let rel = args
+        .file
+        .strip_prefix(&root)
+        .ok()
+        .filter(|r| !r.as_os_str().is_empty())
+        .map(|r| {
+            r.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or(name);
     let source = Source {
-        id: name.clone(),
-        rel: name,
+        id: rel.clone(),
+        rel,
         path: args.file.clone(),
         root,
     };

@@ -2,12 +2,12 @@
 
 use super::common::{init_threads, spinner, ResourceArgs};
 use anyhow::{bail, Result};
+use shuzhi::classify::card;
 use shuzhi::classify::dataset::{self, parse_years, Example};
 use shuzhi::classify::features::FeatureParams;
 use shuzhi::classify::metrics;
 use shuzhi::classify::model::{self, ModelParams};
 use shuzhi::classify::persist::{self, ModelBody, ModelDir, TrainingSummary};
-use shuzhi::classify::card;
 use shuzhi::corpus::Corpus;
 use shuzhi::themes::sha256_hex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,7 +16,9 @@ use std::process::ExitCode;
 
 /// Train the theme classifier on labelled reports and write a model folder.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  shuzhi train                                   # rebuilds models/default from corpus/\n  shuzhi train --years 2019-2024 --out models/2024\n  shuzhi train --corpus my_corpus --labels my_corpus/labels.jsonl --out models/mine")]
+#[command(
+    after_help = "Examples:\n  shuzhi train                                   # rebuilds models/default from corpus/\n  shuzhi train --years 2019-2024 --out models/2024\n  shuzhi train --corpus my_corpus --labels my_corpus/labels.jsonl --out models/mine"
+)]
 pub struct Args {
     /// The corpus folder.
     #[arg(long, default_value = "corpus")]
@@ -94,7 +96,9 @@ pub fn load_examples(
     for s in &corpus.skipped {
         eprintln!("shuzhi: skipped {s}");
     }
-    let labels_path = labels.clone().unwrap_or_else(|| corpus_dir.join("labels.jsonl"));
+    let labels_path = labels
+        .clone()
+        .unwrap_or_else(|| corpus_dir.join("labels.jsonl"));
     let labels = shuzhi::labels::load(&labels_path, &res.taxonomy)?;
     let ds = dataset::build(&corpus, &labels_path, &labels, &res.taxonomy)?;
     let (from, to) = match years {
@@ -107,7 +111,10 @@ pub fn load_examples(
         .filter(|e| years.is_none() || e.year.is_some_and(|y| y >= from && y <= to))
         .collect();
     if examples.is_empty() {
-        bail!("no labelled statements in {} for the years asked", labels_path.display());
+        bail!(
+            "no labelled statements in {} for the years asked",
+            labels_path.display()
+        );
     }
     Ok((examples, labels_path, corpus))
 }
@@ -122,7 +129,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let inputs: Vec<_> = examples.iter().map(Example::input).collect();
     let golds: Vec<Vec<usize>> = examples.iter().map(|e| e.gold.clone()).collect();
     let groups: Vec<String> = examples.iter().map(|e| e.report.clone()).collect();
-    let (classifier, oof) = model::train(&inputs, &golds, &groups, &names, &params, |m| pb.set_message(m.to_string()))?;
+    let (classifier, oof) = model::train(&inputs, &golds, &groups, &names, &params, |m| {
+        pb.set_message(m.to_string())
+    })?;
     pb.finish_and_clear();
     // Cross-validated figures for the card, with the final thresholds.
     let oof_pred: Vec<Vec<usize>> = oof
@@ -136,11 +145,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
         })
         .collect();
     let report = metrics::score(&oof_pred, &golds, names.len());
-    let cv_metrics: BTreeMap<String, _> = names.iter().cloned().zip(report.per_theme.iter().cloned()).collect();
+    let cv_metrics: BTreeMap<String, _> = names
+        .iter()
+        .cloned()
+        .zip(report.per_theme.iter().cloned())
+        .collect();
     let labels_bytes = std::fs::read(&labels_path)?;
     let training = TrainingSummary {
         labels_hash: sha256_hex(&labels_bytes),
-        years: examples.iter().filter_map(|e| e.year).collect::<BTreeSet<_>>().into_iter().collect(),
+        years: examples
+            .iter()
+            .filter_map(|e| e.year)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
         reports: groups.iter().collect::<BTreeSet<_>>().len(),
         statements: examples.len(),
         positives: names
@@ -160,7 +178,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         cv_metrics,
         classifier,
     };
-    let mut command = format!("shuzhi train --corpus {} --out {} --seed {}", args.corpus.display(), args.out.display(), args.seed);
+    let mut command = format!(
+        "shuzhi train --corpus {} --out {} --seed {}",
+        args.corpus.display(),
+        args.out.display(),
+        args.seed
+    );
     if let Some(y) = &args.years {
         command.push_str(&format!(" --years {y}"));
     }

@@ -246,6 +246,8 @@ fn paragraphs(xml: &[u8], numbering: Numbering) -> Result<String, SkipReason> {
                 _ => {}
             },
             Event::Empty(e) => match e.local_name().as_ref() {
+                // Word writes an empty paragraph as <w:p/>: it is still a line.
+                b"p" => out.push('\n'),
                 b"tab" => para.push('\t'),
                 b"br" | b"cr" => para.push('\n'),
                 b"numId" => num.0 = attr(&e, b"val").filter(|v| v != "0"),

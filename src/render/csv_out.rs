@@ -10,7 +10,11 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(|x| x.to_string()).unwrap_or_default()
 }
 
-fn write_rows(path: &Path, bom: bool, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
+/// Writes a CSV file atomically: a header, then rows.
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn write_rows(path: &Path, bom: bool, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
     write_atomic_with(path, |w| {
         if bom {
             w.write_all(b"\xEF\xBB\xBF")?;
@@ -34,7 +38,17 @@ pub fn write_tables(out: &Path, t: &Tables, bom: bool) -> Result<()> {
     write_rows(
         &out.join("theme_frequency.csv"),
         bom,
-        &["theme", "family", "name", "year", "reports", "reports_total", "share", "statements", "delta_pp"],
+        &[
+            "theme",
+            "family",
+            "name",
+            "year",
+            "reports",
+            "reports_total",
+            "share",
+            "statements",
+            "delta_pp",
+        ],
         t.frequency
             .iter()
             .map(|r| {
@@ -55,7 +69,20 @@ pub fn write_tables(out: &Path, t: &Tables, bom: bool) -> Result<()> {
     write_rows(
         &out.join("theme_trends.csv"),
         bom,
-        &["theme", "name", "reports", "share", "first_share", "last_share", "change_pp", "chi2", "df", "p_value", "significant", "min_expected"],
+        &[
+            "theme",
+            "name",
+            "reports",
+            "share",
+            "first_share",
+            "last_share",
+            "change_pp",
+            "chi2",
+            "df",
+            "p_value",
+            "significant",
+            "min_expected",
+        ],
         t.trends
             .iter()
             .map(|r| {
@@ -71,7 +98,9 @@ pub fn write_tables(out: &Path, t: &Tables, bom: bool) -> Result<()> {
                     opt(&r.df),
                     r.p_value.map(|v| format!("{v:.6}")).unwrap_or_default(),
                     r.significant.to_string(),
-                    r.min_expected.map(|v| format!("{v:.2}")).unwrap_or_default(),
+                    r.min_expected
+                        .map(|v| format!("{v:.2}"))
+                        .unwrap_or_default(),
                 ]
             })
             .collect(),
@@ -80,7 +109,15 @@ pub fn write_tables(out: &Path, t: &Tables, bom: bool) -> Result<()> {
     write_rows(
         &out.join("theme_by_group.csv"),
         bom,
-        &["theme", "name", by.as_str(), "reports", "reports_total", "share", "statements"],
+        &[
+            "theme",
+            "name",
+            by.as_str(),
+            "reports",
+            "reports_total",
+            "share",
+            "statements",
+        ],
         t.groups
             .iter()
             .map(|r| {
@@ -102,7 +139,14 @@ pub fn write_tables(out: &Path, t: &Tables, bom: bool) -> Result<()> {
         &["unit", "theme", "name", "years"],
         t.persistent
             .iter()
-            .map(|r| vec![r.unit.clone(), r.theme.clone(), r.name.clone(), r.years.clone()])
+            .map(|r| {
+                vec![
+                    r.unit.clone(),
+                    r.theme.clone(),
+                    r.name.clone(),
+                    r.years.clone(),
+                ]
+            })
             .collect(),
     )?;
     write_rows(
@@ -133,6 +177,8 @@ pub fn write_errors(out: &Path, rows: &[(String, String, String)], bom: bool) ->
         &out.join("errors.csv"),
         bom,
         &["path", "kind", "message"],
-        rows.iter().map(|(p, k, m)| vec![p.clone(), k.clone(), m.clone()]).collect(),
+        rows.iter()
+            .map(|(p, k, m)| vec![p.clone(), k.clone(), m.clone()])
+            .collect(),
     )
 }

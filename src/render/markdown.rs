@@ -19,7 +19,11 @@ fn trend_arrow(pp: Option<f64>) -> String {
 /// Rows of the top-themes table, most raised first (ties by id).
 fn ranked(t: &Tables) -> Vec<&super::tables::TrendRow> {
     let mut rows: Vec<_> = t.trends.iter().collect();
-    rows.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| a.theme.cmp(&b.theme)));
+    rows.sort_by(|a, b| {
+        b.reports
+            .cmp(&a.reports)
+            .then_with(|| a.theme.cmp(&b.theme))
+    });
     rows
 }
 
@@ -38,7 +42,10 @@ pub fn summary_md(t: &Tables) -> String {
         t.reports_total, t.skipped, t.without_problems
     );
     let _ = writeln!(s, "## Themes raised, most frequent first\n");
-    let _ = writeln!(s, "| theme | 名称 | reports | share | first → last year | χ² p | |");
+    let _ = writeln!(
+        s,
+        "| theme | 名称 | reports | share | first → last year | χ² p | |"
+    );
     let _ = writeln!(s, "| --- | --- | ---: | ---: | --- | ---: | --- |");
     for r in ranked(t) {
         let _ = writeln!(
@@ -49,8 +56,14 @@ pub fn summary_md(t: &Tables) -> String {
             r.reports,
             pct(r.share),
             trend_arrow(r.change_pp),
-            r.p_value.map(|p| format!("{p:.3}")).unwrap_or_else(|| "-".into()),
-            if r.significant { "significant change" } else { "" }
+            r.p_value
+                .map(|p| format!("{p:.3}"))
+                .unwrap_or_else(|| "-".into()),
+            if r.significant {
+                "significant change"
+            } else {
+                ""
+            }
         );
     }
     if !t.years.is_empty() {
@@ -75,19 +88,36 @@ pub fn summary_md(t: &Tables) -> String {
             let _ = writeln!(s, "{row}");
         }
     }
-    let _ = writeln!(s, "\n## Persistent problems (same unit, same theme, consecutive years)\n");
+    let _ = writeln!(
+        s,
+        "\n## Persistent problems (same unit, same theme, consecutive years)\n"
+    );
     if t.persistent.is_empty() {
         let _ = writeln!(s, "None found.");
     } else {
         for p in &t.persistent {
-            let _ = writeln!(s, "- {}: {} ({}) in {}", p.unit, p.name, p.theme, p.years.replace(';', ", "));
+            let _ = writeln!(
+                s,
+                "- {}: {} ({}) in {}",
+                p.unit,
+                p.name,
+                p.theme,
+                p.years.replace(';', ", ")
+            );
         }
     }
     let _ = writeln!(s, "\n## Raised without a matching measure\n");
     let _ = writeln!(s, "| theme | raised | without measure | share |");
     let _ = writeln!(s, "| --- | ---: | ---: | ---: |");
     for c in &t.coverage {
-        let _ = writeln!(s, "| {} | {} | {} | {} |", c.theme, c.raised, c.uncovered, pct(c.uncovered_share));
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            c.theme,
+            c.raised,
+            c.uncovered,
+            pct(c.uncovered_share)
+        );
     }
     s
 }

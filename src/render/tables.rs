@@ -252,7 +252,13 @@ impl Tables {
                 });
             }
         }
-        let name_of = |id: &str| themes.iter().find(|t| t.id == id).map(|t| t.name.clone()).unwrap_or_default();
+        let name_of = |id: &str| {
+            themes
+                .iter()
+                .find(|t| t.id == id)
+                .map(|t| t.name.clone())
+                .unwrap_or_default()
+        };
         let persistent = agg
             .persistent_problems()
             .into_iter()
@@ -260,7 +266,11 @@ impl Tables {
                 name: name_of(&theme),
                 unit,
                 theme,
-                years: ys.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(";"),
+                years: ys
+                    .iter()
+                    .map(|y| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join(";"),
             })
             .collect();
         Tables {
@@ -281,6 +291,9 @@ impl Tables {
 
     /// Theme name by id.
     pub fn name(&self, id: &str) -> &str {
-        self.themes.iter().find(|t| t.id == id).map_or("", |t| t.name.as_str())
+        self.themes
+            .iter()
+            .find(|t| t.id == id)
+            .map_or("", |t| t.name.as_str())
     }
 }

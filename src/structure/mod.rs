@@ -139,18 +139,32 @@ fn candidate(p: &str) -> Option<Candidate> {
 }
 
 /// Chooses the enumeration level of section headings: the kind whose cue headings name most roles.
+///
+/// On a tie, the kind whose occurrences most often name a role wins (items only sometimes do, section headings
+/// nearly always), then the outer level.
 fn top_kind(cands: &[(usize, Candidate)]) -> Option<Kind> {
     let mut roles: HashMap<Kind, BTreeSet<Role>> = HashMap::new();
+    let mut seen: HashMap<Kind, (usize, usize)> = HashMap::new();
     for (_, c) in cands {
+        let e = seen.entry(c.kind).or_default();
+        e.0 += 1;
         if let Some(r) = c.role {
+            e.1 += 1;
             let r = if r == Role::Cause { Role::Problem } else { r };
             roles.entry(c.kind).or_default().insert(r);
         }
     }
+    let cue_share = |k: &Kind| {
+        let (n, with_role) = seen.get(k).copied().unwrap_or((1, 0));
+        with_role as f64 / n.max(1) as f64
+    };
     roles
         .into_iter()
         .max_by(|a, b| {
-            a.1.len().cmp(&b.1.len()).then_with(|| b.0.cmp(&a.0)) // outer levels win ties
+            a.1.len()
+                .cmp(&b.1.len())
+                .then_with(|| cue_share(&a.0).total_cmp(&cue_share(&b.0)))
+                .then_with(|| b.0.cmp(&a.0))
         })
         .map(|(k, _)| k)
 }

@@ -1,0 +1,103 @@
+//! `shuzhi discover`: cluster the problem and cause statements the model cannot place, to find themes the
+//! taxonomy is missing.
+
+use super::common::init_threads;
+use anyhow::{Context, Result};
+use shuzhi::classify::Engine;
+use shuzhi::discover::{self, Discovery};
+use shuzhi::labelsheet::read_reports;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Find new problem themes: cluster the problem and cause statements the model cannot place.
+#[derive(clap::Args)]
+#[command(
+    after_help = "A statement is a candidate when no theme reaches its threshold or its best theme \
+probability is below --min-score. Candidates are vectorised (TF-IDF over their words), clustered with k-means \
+(k chosen by silhouette over 2..=min(8, n/3) unless --k is given) and each cluster is listed with its keywords, \
+size, years, units and three example statements.\n\nExamples:\n  shuzhi discover\n  shuzhi discover corpus/2024 \
+corpus/2025 --k 5 --seed 7\n  shuzhi discover --min-score 0.5 --json > clusters.json"
+)]
+pub struct Args {
+    /// Folders or files to look at.
+    #[arg(default_value = "corpus")]
+    paths: Vec<PathBuf>,
+    /// Model folder.
+    #[arg(long, default_value = "models/default")]
+    model: PathBuf,
+    /// Number of clusters (default: chosen by silhouette).
+    #[arg(long)]
+    k: Option<usize>,
+    /// Seed of the k-means initialisation (same input and seed give the same clusters).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Also take statements whose best theme probability is below this.
+    #[arg(long, default_value_t = 0.0)]
+    min_score: f32,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    init_threads(args.threads)?;
+    let (engine, _) = Engine::from_model_dir(&args.model)
+        .with_context(|| format!("loading the model from {}", args.model.display()))?;
+    let (reports, skipped) = read_reports(&args.paths, &engine.segmenter)?;
+    for s in &skipped {
+        eprintln!("shuzhi: skipped {s}");
+    }
+    let d = discover::discover(&reports, &engine, args.min_score, args.k, args.seed)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&d)?);
+    } else {
+        print_text(&d);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_text(d: &Discovery) {
+    println!(
+        "{} of {} problem and cause statements have no theme; {} clusters ({}), mean silhouette {:.3}\n",
+        d.candidates,
+        d.statements,
+        d.k,
+        if d.k_chosen { "k chosen by silhouette" } else { "k given" },
+        d.silhouette
+    );
+    for (i, c) in d.clusters.iter().enumerate() {
+        let years: Vec<String> = c.years.iter().map(|(y, n)| format!("{y}:{n}")).collect();
+        println!(
+            "#{} [{} statements, {} reports] {}",
+            i + 1,
+            c.size,
+            c.reports.len(),
+            c.keywords.join(" ")
+        );
+        println!("   years  {}", years.join(" "));
+        let units: Vec<&str> = c.units.iter().take(8).map(String::as_str).collect();
+        let more = c.units.len().saturating_sub(8);
+        println!(
+            "   units  {}{}",
+            units.join("、"),
+            if more > 0 {
+                format!(" (+{more})")
+            } else {
+                String::new()
+            }
+        );
+        for e in &c.examples {
+            let t: String = e.text.chars().take(70).collect();
+            let ell = if e.text.chars().count() > 70 {
+                "…"
+            } else {
+                ""
+            };
+            println!("   - {t}{ell}  ({})", e.report);
+        }
+        println!();
+    }
+}

@@ -1,0 +1,519 @@
+//! Finding what the taxonomy misses: problem and cause statements the model cannot place, clustered
+//! (TF-IDF, k-means from linfa-clustering) and described by their keywords.
+//!
+//! Clustering is deterministic for a given seed: k-means++ seeding is done here with a seeded generator
+//! and handed to linfa as precomputed centroids; the best of several restarts (lowest inertia) is kept.
+//! When `k` is not given it is chosen by the mean silhouette (cosine distance) over `2..=min(8, n/3)`.
+
+use crate::classify::features::Input;
+use crate::classify::Engine;
+use crate::error::{Error, Result};
+use crate::pipeline::Parsed;
+use crate::structure::Role;
+use linfa::traits::{Fit, Predict};
+use linfa::DatasetBase;
+use linfa_clustering::{KMeans, KMeansInit};
+use ndarray::{Array1, Array2};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A problem or cause statement the model could not place.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    /// Report id.
+    pub report: String,
+    /// Report year.
+    pub year: Option<i32>,
+    /// Reporting unit.
+    pub unit: Option<String>,
+    /// Problem or cause.
+    pub role: Role,
+    /// Statement text.
+    pub text: String,
+    /// Filtered tokens of the statement.
+    #[serde(skip)]
+    pub tokens: Vec<String>,
+    /// Highest theme probability of the model.
+    pub max_prob: f32,
+    /// The theme with that probability.
+    pub best_theme: Option<String>,
+}
+
+/// One cluster of candidates.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cluster {
+    /// Number of statements.
+    pub size: usize,
+    /// Keywords that set the cluster apart, best first.
+    pub keywords: Vec<String>,
+    /// Statements per year.
+    pub years: BTreeMap<i32, usize>,
+    /// Units that wrote them (sorted, unique).
+    pub units: Vec<String>,
+    /// Reports they come from (sorted, unique).
+    pub reports: Vec<String>,
+    /// Up to three statements closest to the cluster's centre.
+    pub examples: Vec<Candidate>,
+    /// Mean silhouette of the cluster's members.
+    pub silhouette: f64,
+}
+
+/// The outcome of a discovery run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Discovery {
+    /// Problem and cause statements looked at.
+    pub statements: usize,
+    /// Of which the model could not place.
+    pub candidates: usize,
+    /// The number of clusters used.
+    pub k: usize,
+    /// Whether `k` was chosen by silhouette.
+    pub k_chosen: bool,
+    /// Mean silhouette of the clustering.
+    pub silhouette: f64,
+    /// Clusters, largest first.
+    pub clusters: Vec<Cluster>,
+}
+
+/// Problem and cause statements with no theme above its threshold, or whose best probability is below
+/// `min_score`; also returns how many problem and cause statements there were.
+///
+/// # Errors
+/// [`Error::Invalid`] when the engine has no trained model.
+pub fn candidates(
+    reports: &[Parsed],
+    engine: &Engine,
+    min_score: f32,
+) -> Result<(Vec<Candidate>, usize)> {
+    let model = engine
+        .model
+        .as_ref()
+        .ok_or_else(|| Error::Invalid("discover needs a trained model".into()))?;
+    let mut out = Vec::new();
+    let mut seen = 0;
+    for p in reports {
+        for (_, st, tokens) in p.statements() {
+            if !st.role.raises() {
+                continue;
+            }
+            seen += 1;
+            let rules: Vec<usize> = engine
+                .taxonomy
+                .rule_hits(&st.text)
+                .iter()
+                .map(|h| h.theme)
+                .collect();
+            let x = model.vocab.transform(&Input {
+                tokens,
+                text: &st.text,
+                role: st.role,
+                rules: &rules,
+            });
+            let probs = model.probs(&x);
+            let above = probs
+                .iter()
+                .zip(&model.themes)
+                .any(|(p, t)| *p >= t.threshold);
+            let (best, max_prob) = probs
+                .iter()
+                .copied()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap_or((0, 0.0));
+            if above && max_prob >= min_score {
+                continue;
+            }
+            if tokens.len() < 3 {
+                continue; // too short to say anything
+            }
+            out.push(Candidate {
+                report: p.doc.id.clone(),
+                year: p.meta.year,
+                unit: p.meta.unit.clone(),
+                role: st.role,
+                text: st.text.clone(),
+                tokens: tokens.to_vec(),
+                max_prob,
+                best_theme: engine.taxonomy.themes.get(best).map(|t| t.id.clone()),
+            });
+        }
+    }
+    Ok((out, seen))
+}
+
+/// TF-IDF vectors (L2-normalised, dense) of token lists over the terms found in at least `min_df` of them.
+/// Returns the matrix, the term names (column order) and the document frequencies.
+pub fn tfidf(docs: &[Vec<String>], min_df: usize) -> (Array2<f64>, Vec<String>, Vec<usize>) {
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for d in docs {
+        let set: BTreeSet<&str> = d.iter().map(String::as_str).collect();
+        for t in set {
+            *df.entry(t).or_default() += 1;
+        }
+    }
+    let mut terms: Vec<(&str, usize)> = df.into_iter().filter(|(_, c)| *c >= min_df).collect();
+    terms.sort();
+    let index: HashMap<&str, usize> = terms.iter().enumerate().map(|(i, t)| (t.0, i)).collect();
+    let n = docs.len() as f64;
+    let idf: Vec<f64> = terms
+        .iter()
+        .map(|(_, c)| ((1.0 + n) / (1.0 + *c as f64)).ln() + 1.0)
+        .collect();
+    let mut x = Array2::<f64>::zeros((docs.len(), terms.len()));
+    for (i, d) in docs.iter().enumerate() {
+        for t in d {
+            if let Some(&j) = index.get(t.as_str()) {
+                x[[i, j]] += 1.0;
+            }
+        }
+        let mut norm = 0.0;
+        for j in 0..terms.len() {
+            if x[[i, j]] > 0.0 {
+                x[[i, j]] = (1.0 + x[[i, j]].ln()) * idf[j];
+                norm += x[[i, j]] * x[[i, j]];
+            }
+        }
+        if norm > 0.0 {
+            let norm = norm.sqrt();
+            x.row_mut(i).mapv_inplace(|v| v / norm);
+        }
+    }
+    let names = terms.iter().map(|t| t.0.to_string()).collect();
+    let dfs = terms.iter().map(|t| t.1).collect();
+    (x, names, dfs)
+}
+
+/// SplitMix64: a small seeded generator for k-means++ seeding.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn sq_dist(a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>) -> f64 {
+    a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+fn kmeans_pp(x: &Array2<f64>, k: usize, rng: &mut SplitMix) -> Array2<f64> {
+    let n = x.nrows();
+    let mut centres = Array2::<f64>::zeros((k, x.ncols()));
+    let first = (rng.next() % n as u64) as usize;
+    centres.row_mut(0).assign(&x.row(first));
+    let mut d: Vec<f64> = (0..n).map(|i| sq_dist(x.row(i), centres.row(0))).collect();
+    for c in 1..k {
+        let total: f64 = d.iter().sum();
+        let pick = if total <= 0.0 {
+            (rng.next() % n as u64) as usize
+        } else {
+            let mut r = rng.unit() * total;
+            let mut pick = n - 1;
+            for (i, di) in d.iter().enumerate() {
+                if r < *di {
+                    pick = i;
+                    break;
+                }
+                r -= di;
+            }
+            pick
+        };
+        centres.row_mut(c).assign(&x.row(pick));
+        for (i, di) in d.iter_mut().enumerate() {
+            *di = di.min(sq_dist(x.row(i), centres.row(c)));
+        }
+    }
+    centres
+}
+
+/// k-means with `k` clusters: the best of `restarts` seeded runs. Returns memberships and centroids.
+///
+/// # Errors
+/// [`Error::Invalid`] when linfa rejects the data (fewer rows than clusters).
+pub fn kmeans(x: &Array2<f64>, k: usize, seed: u64) -> Result<(Array1<usize>, Array2<f64>)> {
+    if k == 0 || x.nrows() < k {
+        return Err(Error::Invalid(format!(
+            "cannot make {k} clusters of {} statements",
+            x.nrows()
+        )));
+    }
+    let mut rng = SplitMix(seed);
+    let ds = DatasetBase::from(x.clone());
+    let mut best: Option<(f64, Array1<usize>, Array2<f64>)> = None;
+    for _ in 0..8 {
+        let init = kmeans_pp(x, k, &mut rng);
+        let model = KMeans::params(k)
+            .n_runs(1)
+            .max_n_iterations(300)
+            .tolerance(1e-6)
+            .init_method(KMeansInit::Precomputed(init))
+            .fit(&ds)
+            .map_err(|e| Error::Invalid(format!("k-means: {e}")))?;
+        let labels: Array1<usize> = model.predict(x);
+        let cents = model.centroids().clone();
+        let inertia: f64 = (0..x.nrows())
+            .map(|i| sq_dist(x.row(i), cents.row(labels[i])))
+            .sum();
+        if best.as_ref().is_none_or(|b| inertia < b.0 - 1e-12) {
+            best = Some((inertia, labels, cents));
+        }
+    }
+    let (_, labels, cents) = best.expect("at least one run");
+    Ok((labels, cents))
+}
+
+/// Cosine distances between the (L2-normalised) rows.
+fn distances(x: &Array2<f64>) -> Array2<f64> {
+    let g = x.dot(&x.t());
+    g.mapv(|v| (1.0 - v).max(0.0))
+}
+
+/// Silhouette of each point given precomputed distances (0 for points alone in their cluster).
+pub fn silhouettes(dist: &Array2<f64>, labels: &Array1<usize>, k: usize) -> Vec<f64> {
+    let n = labels.len();
+    let sizes: Vec<usize> = (0..k)
+        .map(|c| labels.iter().filter(|&&l| l == c).count())
+        .collect();
+    (0..n)
+        .map(|i| {
+            let mut sums = vec![0.0; k];
+            for j in 0..n {
+                if i != j {
+                    sums[labels[j]] += dist[[i, j]];
+                }
+            }
+            let own = labels[i];
+            if sizes[own] <= 1 {
+                return 0.0;
+            }
+            let a = sums[own] / (sizes[own] - 1) as f64;
+            let b = (0..k)
+                .filter(|&c| c != own && sizes[c] > 0)
+                .map(|c| sums[c] / sizes[c] as f64)
+                .fold(f64::INFINITY, f64::min);
+            if !b.is_finite() {
+                return 0.0;
+            }
+            let m = a.max(b);
+            if m > 0.0 {
+                (b - a) / m
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// Clusters the candidates; `k = None` chooses it by silhouette over `2..=min(8, n/3)`.
+///
+/// # Errors
+/// [`Error::Invalid`] when there are too few candidates for two clusters, or `k` exceeds their number.
+pub fn cluster(cands: Vec<Candidate>, k: Option<usize>, seed: u64) -> Result<Discovery> {
+    let n = cands.len();
+    let docs: Vec<Vec<String>> = cands.iter().map(|c| c.tokens.clone()).collect();
+    let min_df = if n >= 20 { 2 } else { 1 };
+    let (x, terms, df) = tfidf(&docs, min_df);
+    if terms.is_empty() {
+        return Err(Error::Invalid(format!(
+            "{n} candidate statements share no words to cluster on"
+        )));
+    }
+    let dist = distances(&x);
+    let (k, chosen) = match k {
+        Some(k) => {
+            if k < 1 || k > n {
+                return Err(Error::Invalid(format!(
+                    "--k {k}: there are {n} candidate statements"
+                )));
+            }
+            (k, false)
+        }
+        None => {
+            let hi = 8.min(n / 3);
+            if hi < 2 {
+                return Err(Error::Invalid(format!(
+                    "{n} candidate statements: too few to choose k (need at least 6, or give --k)"
+                )));
+            }
+            let mut best = (2, f64::NEG_INFINITY);
+            for k in 2..=hi {
+                let (labels, _) = kmeans(&x, k, seed)?;
+                let s = silhouettes(&dist, &labels, k);
+                let mean = s.iter().sum::<f64>() / n as f64;
+                if mean > best.1 + 1e-12 {
+                    best = (k, mean);
+                }
+            }
+            (best.0, true)
+        }
+    };
+    let (labels, cents) = kmeans(&x, k, seed)?;
+    let sil = silhouettes(&dist, &labels, k);
+    let mean_sil = if n > 0 {
+        sil.iter().sum::<f64>() / n as f64
+    } else {
+        0.0
+    };
+    let idf: Vec<f64> = df
+        .iter()
+        .map(|&d| ((1.0 + n as f64) / (1.0 + d as f64)).ln() + 1.0)
+        .collect();
+    let index: HashMap<&str, usize> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
+    let mut clusters = Vec::new();
+    for c in 0..k {
+        let members: Vec<usize> = (0..n).filter(|&i| labels[i] == c).collect();
+        if members.is_empty() {
+            continue;
+        }
+        clusters.push(describe(
+            &cands, &members, &x, &cents, c, &sil, &terms, &index, &idf,
+        ));
+    }
+    clusters.sort_by(|a, b| {
+        b.size
+            .cmp(&a.size)
+            .then_with(|| a.keywords.cmp(&b.keywords))
+    });
+    Ok(Discovery {
+        statements: 0,
+        candidates: n,
+        k,
+        k_chosen: chosen,
+        silhouette: mean_sil,
+        clusters,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn describe(
+    cands: &[Candidate],
+    members: &[usize],
+    x: &Array2<f64>,
+    cents: &Array2<f64>,
+    c: usize,
+    sil: &[f64],
+    terms: &[String],
+    index: &HashMap<&str, usize>,
+    idf: &[f64],
+) -> Cluster {
+    // Keywords: share of the cluster's statements holding the term × its IDF over all candidates.
+    let mut cdf = vec![0usize; terms.len()];
+    for &i in members {
+        let set: BTreeSet<usize> = cands[i]
+            .tokens
+            .iter()
+            .filter_map(|t| index.get(t.as_str()).copied())
+            .collect();
+        for j in set {
+            cdf[j] += 1;
+        }
+    }
+    let need = if members.len() >= 4 { 2 } else { 1 };
+    let mut scored: Vec<(f64, &str)> = cdf
+        .iter()
+        .enumerate()
+        .filter(|(j, &d)| d >= need && terms[*j].chars().count() >= 2)
+        .map(|(j, &d)| (d as f64 / members.len() as f64 * idf[j], terms[j].as_str()))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let keywords = scored.iter().take(8).map(|s| s.1.to_string()).collect();
+    let mut years: BTreeMap<i32, usize> = BTreeMap::new();
+    let mut units = BTreeSet::new();
+    let mut reports = BTreeSet::new();
+    for &i in members {
+        if let Some(y) = cands[i].year {
+            *years.entry(y).or_default() += 1;
+        }
+        if let Some(u) = &cands[i].unit {
+            units.insert(u.clone());
+        }
+        reports.insert(cands[i].report.clone());
+    }
+    let mut by_centre: Vec<(f64, usize)> = members
+        .iter()
+        .map(|&i| (sq_dist(x.row(i), cents.row(c)), i))
+        .collect();
+    by_centre.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let examples = by_centre
+        .iter()
+        .take(3)
+        .map(|&(_, i)| cands[i].clone())
+        .collect();
+    Cluster {
+        size: members.len(),
+        keywords,
+        years,
+        units: units.into_iter().collect(),
+        reports: reports.into_iter().collect(),
+        examples,
+        silhouette: members.iter().map(|&i| sil[i]).sum::<f64>() / members.len() as f64,
+    }
+}
+
+/// Finds and clusters the statements the model cannot place.
+///
+/// # Errors
+/// See [`candidates`] and [`cluster`].
+pub fn discover(
+    reports: &[Parsed],
+    engine: &Engine,
+    min_score: f32,
+    k: Option<usize>,
+    seed: u64,
+) -> Result<Discovery> {
+    let (cands, seen) = candidates(reports, engine, min_score)?;
+    let mut d = cluster(cands, k, seed)?;
+    d.statements = seen;
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cand(text: &str) -> Candidate {
+        Candidate {
+            report: "r".into(),
+            year: Some(2024),
+            unit: None,
+            role: Role::Problem,
+            text: text.into(),
+            tokens: text.split(' ').map(str::to_string).collect(),
+            max_prob: 0.0,
+            best_theme: None,
+        }
+    }
+
+    #[test]
+    fn separates_two_topics_deterministically() {
+        let mut c = Vec::new();
+        for i in 0..6 {
+            c.push(cand(&format!("智慧党建 平台 使用率 低 甲{i}")));
+            c.push(cand(&format!("意识形态 网络舆情 引导 弱 乙{i}")));
+        }
+        let a = cluster(c.clone(), None, 7).unwrap();
+        let b = cluster(c, None, 7).unwrap();
+        assert_eq!(a.k, 2);
+        assert_eq!(a.clusters.len(), 2);
+        assert!(a.clusters.iter().all(|cl| cl.size == 6));
+        let kw: Vec<&Vec<String>> = a.clusters.iter().map(|c| &c.keywords).collect();
+        assert!(kw
+            .iter()
+            .any(|k| k.contains(&"智慧党建".to_string()) && !k.contains(&"意识形态".to_string())));
+        assert_eq!(
+            a.clusters.iter().map(|c| &c.keywords).collect::<Vec<_>>(),
+            b.clusters.iter().map(|c| &c.keywords).collect::<Vec<_>>()
+        );
+    }
+}

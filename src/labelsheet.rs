@@ -1,0 +1,776 @@
+//! Labelling sheets: statements exported for people to label (CSV or XLSX, least certain first), read back
+//! and merged into `labels.jsonl`.
+//!
+//! The sheet carries a `fragment` per row, a substring found in exactly one statement of its report, so a
+//! row can be matched back to its statement by [`crate::labels::resolve`] like any label.
+
+use crate::classify::features::Input;
+use crate::classify::Engine;
+use crate::error::{Error, Result, Skipped};
+use crate::ingest::decode::normalize;
+use crate::ingest::{self, IngestOptions};
+use crate::labels::{self, Label};
+use crate::meta::Manifest;
+use crate::pipeline::{self, Parsed};
+use crate::structure::{markers, Structure};
+use crate::themes::Taxonomy;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// Column headers of an exported sheet, in order.
+pub const COLUMNS: [&str; 11] = [
+    "report",
+    "year",
+    "unit",
+    "role",
+    "statement",
+    "text",
+    "fragment",
+    "predicted",
+    "top_prob",
+    "margin",
+    "themes",
+];
+
+/// Reads, structures and segments every report under the given paths. With several paths, ids are prefixed
+/// with the name of their root (as `analyze` does) so they stay unique.
+///
+/// # Errors
+/// A malformed `manifest.csv` in one of the roots.
+pub fn read_reports(
+    paths: &[PathBuf],
+    seg: &crate::segment::Segmenter,
+) -> Result<(Vec<Parsed>, Vec<Skipped>)> {
+    let (mut sources, mut skipped) = ingest::discover(paths);
+    if paths.len() > 1 {
+        for s in &mut sources {
+            if let Some(name) = s.root.file_name() {
+                s.id = format!("{}/{}", name.to_string_lossy(), s.rel);
+            }
+        }
+    }
+    sources.sort_by(|a, b| a.id.cmp(&b.id));
+    sources.dedup_by(|a, b| a.id == b.id);
+    let mut manifests: HashMap<PathBuf, Option<Manifest>> = HashMap::new();
+    for s in &sources {
+        if !manifests.contains_key(&s.root) {
+            manifests.insert(s.root.clone(), Manifest::load(&s.root)?);
+        }
+    }
+    let opts = IngestOptions::default();
+    let results: Vec<_> = sources
+        .par_iter()
+        .map(|s| {
+            let m = manifests.get(&s.root).and_then(|m| m.as_ref());
+            (s, pipeline::parse_source(s, &opts, m, seg))
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for (s, r) in results {
+        match r {
+            Ok(p) => reports.push(p),
+            Err(reason) => skipped.push(Skipped {
+                path: s.path.clone(),
+                reason,
+            }),
+        }
+    }
+    Ok((reports, skipped))
+}
+
+/// One row of an exported sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportRow {
+    /// Report id.
+    pub report: String,
+    /// Report year.
+    pub year: Option<i32>,
+    /// Reporting unit.
+    pub unit: Option<String>,
+    /// Role name (problem, cause, measure).
+    pub role: String,
+    /// Index of the statement in its report.
+    pub statement: usize,
+    /// The statement's text.
+    pub text: String,
+    /// A substring found in this statement only.
+    pub fragment: String,
+    /// Theme ids the model predicts.
+    pub predicted: Vec<String>,
+    /// The model's highest theme probability.
+    pub top_prob: f32,
+    /// Smallest |probability − threshold| over themes: how close the model is to changing its mind.
+    pub margin: f32,
+}
+
+/// A short substring of statement `idx` that no other statement of the report contains.
+///
+/// Starts after the list marker and grows from 12 characters until it is unique; falls back to the whole
+/// statement text.
+pub fn fragment(statements: &[&str], idx: usize) -> String {
+    let text = statements[idx];
+    let body = match markers::at_start(text) {
+        Some(m) => &text[m.len..],
+        None => text,
+    }
+    .trim();
+    let chars: Vec<char> = body.chars().collect();
+    let unique = |f: &str| {
+        statements
+            .iter()
+            .enumerate()
+            .all(|(j, s)| j == idx || !s.contains(f))
+    };
+    let mut len = 12.min(chars.len());
+    while len < chars.len() {
+        let f: String = chars[..len].iter().collect();
+        let f = f.trim().to_string();
+        if !f.is_empty() && unique(&f) && normalize(&f).trim() == f {
+            return f;
+        }
+        len += 6;
+    }
+    let f = body.to_string();
+    if !f.is_empty() && unique(&f) {
+        f
+    } else {
+        text.trim().to_string()
+    }
+}
+
+/// Problem, cause and measure statements of the reports with the model's predictions, least certain first,
+/// leaving out statements whose (report, statement index) is in `skip`.
+///
+/// # Errors
+/// [`Error::Invalid`] when the engine has no trained model.
+pub fn export_rows(
+    reports: &[Parsed],
+    engine: &Engine,
+    skip: &HashSet<(String, usize)>,
+) -> Result<Vec<ExportRow>> {
+    let model = engine
+        .model
+        .as_ref()
+        .ok_or_else(|| Error::Invalid("label export needs a trained model".into()))?;
+    let mut rows: Vec<ExportRow> = reports
+        .par_iter()
+        .flat_map_iter(|p| {
+            let texts: Vec<&str> = p.structure.statements().map(|s| s.text.as_str()).collect();
+            let mut out = Vec::new();
+            for (i, st, tokens) in p.statements() {
+                if !(st.role.raises() || st.role == crate::structure::Role::Measure)
+                    || skip.contains(&(p.doc.id.clone(), i))
+                {
+                    continue;
+                }
+                let rules: Vec<usize> = engine
+                    .taxonomy
+                    .rule_hits(&st.text)
+                    .iter()
+                    .map(|h| h.theme)
+                    .collect();
+                let x = model.vocab.transform(&Input {
+                    tokens,
+                    text: &st.text,
+                    role: st.role,
+                    rules: &rules,
+                });
+                let probs = model.probs(&x);
+                let predicted = probs
+                    .iter()
+                    .zip(&model.themes)
+                    .enumerate()
+                    .filter(|(_, (p, t))| **p >= t.threshold)
+                    .filter_map(|(k, _)| engine.taxonomy.themes.get(k).map(|t| t.id.clone()))
+                    .collect();
+                let top_prob = probs.iter().copied().fold(0.0f32, f32::max);
+                let margin = probs
+                    .iter()
+                    .zip(&model.themes)
+                    .map(|(p, t)| (p - t.threshold).abs())
+                    .fold(f32::INFINITY, f32::min);
+                out.push(ExportRow {
+                    report: p.doc.id.clone(),
+                    year: p.meta.year,
+                    unit: p.meta.unit.clone(),
+                    role: st.role.as_str().to_string(),
+                    statement: i,
+                    text: st.text.clone(),
+                    fragment: fragment(&texts, i),
+                    predicted,
+                    top_prob,
+                    margin: if margin.is_finite() { margin } else { 1.0 },
+                });
+            }
+            out
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        a.margin
+            .total_cmp(&b.margin)
+            .then_with(|| a.report.cmp(&b.report))
+            .then_with(|| a.statement.cmp(&b.statement))
+    });
+    Ok(rows)
+}
+
+fn cells(r: &ExportRow) -> [String; 11] {
+    [
+        r.report.clone(),
+        r.year.map(|y| y.to_string()).unwrap_or_default(),
+        r.unit.clone().unwrap_or_default(),
+        r.role.clone(),
+        r.statement.to_string(),
+        r.text.clone(),
+        r.fragment.clone(),
+        r.predicted.join(";"),
+        format!("{:.3}", r.top_prob),
+        format!("{:.3}", r.margin),
+        String::new(),
+    ]
+}
+
+/// Writes the rows as CSV (with a UTF-8 BOM, so spreadsheet programs read the Chinese text).
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn write_csv(path: &Path, rows: &[ExportRow]) -> Result<()> {
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let err = |e: csv::Error| Error::data(path, 0, e.to_string());
+    w.write_record(COLUMNS).map_err(err)?;
+    for r in rows {
+        w.write_record(cells(r)).map_err(err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::data(path, 0, e.to_string()))?;
+    crate::render::atomic::write_atomic(path, &bytes)
+}
+
+/// Writes the rows as an XLSX workbook (one sheet, header row frozen, text wrapped).
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn write_xlsx(path: &Path, rows: &[ExportRow]) -> Result<()> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let xerr = |e: rust_xlsxwriter::XlsxError| Error::data(path, 0, e.to_string());
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("label").map_err(xerr)?;
+    let bold = Format::new().set_bold();
+    let wrap = Format::new().set_text_wrap();
+    for (c, h) in COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(xerr)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        for (c, v) in cells(r).iter().enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            if c == 5 {
+                ws.write_string_with_format(row, c as u16, v, &wrap)
+                    .map_err(xerr)?;
+            } else {
+                ws.write_string(row, c as u16, v).map_err(xerr)?;
+            }
+        }
+    }
+    ws.set_column_width(0, 16).map_err(xerr)?;
+    ws.set_column_width(5, 60).map_err(xerr)?;
+    ws.set_column_width(6, 24).map_err(xerr)?;
+    ws.set_column_width(10, 30).map_err(xerr)?;
+    ws.set_freeze_panes(1, 0).map_err(xerr)?;
+    let bytes = wb.save_to_buffer().map_err(xerr)?;
+    crate::render::atomic::write_atomic(path, &bytes)
+}
+
+/// One filled row read back from a sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetRow {
+    /// 1-based row number in the sheet (the header is row 1).
+    pub row: usize,
+    /// Report id.
+    pub report: String,
+    /// Fragment of the statement.
+    pub fragment: String,
+    /// Theme ids (empty: the statement carries no theme).
+    pub themes: Vec<String>,
+}
+
+/// Parses a `themes` cell: ids separated by `;`, `,` (or their full-width forms); `-` or `none` for no theme.
+/// `None` for an empty cell (row not labelled).
+pub fn parse_themes(cell: &str) -> Option<Vec<String>> {
+    let c = cell.trim();
+    if c.is_empty() {
+        return None;
+    }
+    if c == "-" || c.eq_ignore_ascii_case("none") {
+        return Some(Vec::new());
+    }
+    let mut out: Vec<String> = Vec::new();
+    for id in c.split([';', ',', '；', '，']) {
+        let id = id.trim();
+        if !id.is_empty() && !out.iter().any(|x| x == id) {
+            out.push(id.to_string());
+        }
+    }
+    Some(out)
+}
+
+/// Reads the filled rows of a sheet (`.csv` or `.xlsx`): rows with an empty `themes` cell are left out.
+///
+/// # Errors
+/// Unreadable file, missing columns.
+pub fn read_sheet(path: &Path) -> Result<Vec<SheetRow>> {
+    let is_xlsx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let table = if is_xlsx {
+        read_xlsx_table(path)?
+    } else {
+        read_csv_table(path)?
+    };
+    let Some(header) = table.first() else {
+        return Err(Error::data(path, 0, "empty sheet"));
+    };
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().trim_start_matches('\u{FEFF}') == name)
+            .ok_or_else(|| Error::data(path, 1, format!("no '{name}' column")))
+    };
+    let (rc, fc, tc) = (col("report")?, col("fragment")?, col("themes")?);
+    let get =
+        |r: &Vec<String>, c: usize| r.get(c).map(|s| s.trim().to_string()).unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, r) in table.iter().enumerate().skip(1) {
+        let Some(themes) = parse_themes(&get(r, tc)) else {
+            continue;
+        };
+        out.push(SheetRow {
+            row: i + 1,
+            report: get(r, rc),
+            fragment: get(r, fc),
+            themes,
+        });
+    }
+    Ok(out)
+}
+
+fn read_csv_table(path: &Path) -> Result<Vec<Vec<String>>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::data(path, 0, "not UTF-8 (save the sheet as CSV UTF-8)"))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
+    let mut out = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| Error::data(path, i + 1, e.to_string()))?;
+        out.push(rec.iter().map(str::to_string).collect());
+    }
+    Ok(out)
+}
+
+/// Column index (0-based) of a cell reference such as `AB12`.
+fn column_of(cell_ref: &str) -> usize {
+    let mut c = 0usize;
+    for b in cell_ref.bytes().take_while(u8::is_ascii_alphabetic) {
+        c = c * 26 + (b.to_ascii_uppercase() - b'A' + 1) as usize;
+    }
+    c.saturating_sub(1)
+}
+
+fn row_of(cell_ref: &str) -> Option<usize> {
+    cell_ref
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .parse()
+        .ok()
+}
+
+fn zip_text(
+    path: &Path,
+    zip: &mut zip::ZipArchive<std::fs::File>,
+    name: &str,
+) -> Result<Option<String>> {
+    use std::io::Read;
+    let mut f = match zip.by_name(name) {
+        Ok(f) => f,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(e) => return Err(Error::data(path, 0, format!("bad .xlsx: {e}"))),
+    };
+    let mut s = String::new();
+    f.read_to_string(&mut s)
+        .map_err(|e| Error::data(path, 0, format!("bad .xlsx ({name}): {e}")))?;
+    Ok(Some(s))
+}
+
+/// Reads the first worksheet of an XLSX file into rows of cell strings (shared strings, inline strings and
+/// numbers; formulas give their cached value).
+///
+/// # Errors
+/// Not a zip, or no worksheet.
+pub fn read_xlsx_table(path: &Path) -> Result<Vec<Vec<String>>> {
+    use quick_xml::events::Event;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .map_err(|e| Error::data(path, 0, format!("not an .xlsx file: {e}")))?;
+    let bad = |e: quick_xml::Error| Error::data(path, 0, format!("bad .xlsx XML: {e}"));
+    let mut shared: Vec<String> = Vec::new();
+    if let Some(xml) = zip_text(path, &mut zip, "xl/sharedStrings.xml")? {
+        let mut r = quick_xml::Reader::from_str(&xml);
+        let (mut in_si, mut in_t, mut cur) = (false, false, String::new());
+        loop {
+            match r.read_event().map_err(bad)? {
+                Event::Start(e) if e.local_name().as_ref() == b"si" => {
+                    in_si = true;
+                    cur.clear();
+                }
+                Event::Empty(e) if e.local_name().as_ref() == b"si" => shared.push(String::new()),
+                Event::End(e) if e.local_name().as_ref() == b"si" => {
+                    in_si = false;
+                    shared.push(std::mem::take(&mut cur));
+                }
+                Event::Start(e) if e.local_name().as_ref() == b"t" => in_t = in_si,
+                Event::End(e) if e.local_name().as_ref() == b"t" => in_t = false,
+                Event::Text(t) if in_t => cur.push_str(&t.unescape().map_err(bad)?),
+                Event::CData(t) if in_t => cur.push_str(&String::from_utf8_lossy(&t)),
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+    }
+    let xml = zip_text(path, &mut zip, "xl/worksheets/sheet1.xml")?
+        .ok_or_else(|| Error::data(path, 0, "no worksheet (xl/worksheets/sheet1.xml)"))?;
+    let mut rows: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut r = quick_xml::Reader::from_str(&xml);
+    let mut row_no = 0usize;
+    let (mut col, mut kind, mut val, mut in_v) = (0usize, String::new(), String::new(), false);
+    let mut in_cell = false;
+    let put = |rows: &mut BTreeMap<usize, Vec<String>>, row: usize, col: usize, v: String| {
+        let cells = rows.entry(row).or_default();
+        if cells.len() <= col {
+            cells.resize(col + 1, String::new());
+        }
+        cells[col] = v;
+    };
+    loop {
+        match r.read_event().map_err(bad)? {
+            Event::Start(e) if e.local_name().as_ref() == b"row" => {
+                row_no = e
+                    .try_get_attribute("r")
+                    .ok()
+                    .flatten()
+                    .and_then(|a| String::from_utf8_lossy(&a.value).parse().ok())
+                    .unwrap_or(row_no + 1);
+            }
+            Event::Start(e) if e.local_name().as_ref() == b"c" => {
+                in_cell = true;
+                kind.clear();
+                val.clear();
+                for a in e.attributes().flatten() {
+                    let v = String::from_utf8_lossy(&a.value).into_owned();
+                    match a.key.local_name().as_ref() {
+                        b"r" => {
+                            col = column_of(&v);
+                            if let Some(rn) = row_of(&v) {
+                                row_no = rn;
+                            }
+                        }
+                        b"t" => kind = v,
+                        _ => {}
+                    }
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == b"c" => {
+                in_cell = false;
+                let v = if kind == "s" {
+                    val.trim()
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| shared.get(i).cloned())
+                        .unwrap_or_default()
+                } else {
+                    std::mem::take(&mut val)
+                };
+                put(&mut rows, row_no, col, v);
+            }
+            Event::Start(e) if in_cell && matches!(e.local_name().as_ref(), b"v" | b"t") => {
+                in_v = true
+            }
+            Event::End(e) if matches!(e.local_name().as_ref(), b"v" | b"t") => in_v = false,
+            Event::Text(t) if in_v => val.push_str(&t.unescape().map_err(bad)?),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let last = rows.keys().next_back().copied().unwrap_or(0);
+    Ok((1..=last)
+        .map(|r| rows.remove(&r).unwrap_or_default())
+        .collect())
+}
+
+/// What merging a sheet into `labels.jsonl` did.
+#[derive(Debug, Default)]
+pub struct Merge {
+    /// The new contents of `labels.jsonl`.
+    pub text: String,
+    /// Labels added (sheet row, label).
+    pub added: Vec<(usize, Label)>,
+    /// Labels whose themes changed (sheet row, old themes, new label).
+    pub changed: Vec<(usize, Vec<String>, Label)>,
+    /// Rows that matched an existing label with the same themes.
+    pub unchanged: usize,
+    /// Non-fatal remarks.
+    pub warnings: Vec<String>,
+}
+
+/// One `labels.jsonl` line, in the file's style.
+pub fn label_line(l: &Label) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""));
+    format!(
+        "{{\"report\": {}, \"text\": {}, \"themes\": [{}]}}",
+        q(&l.report),
+        q(&l.text),
+        l.themes.iter().map(|t| q(t)).collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// Merges filled sheet rows into the labels file's text. A row that labels the same statement as existing
+/// labels replaces them; other rows are appended. Untouched lines are kept byte for byte.
+///
+/// # Errors
+/// Unknown theme ids and fragments that do not resolve to exactly one statement, all listed with their sheet
+/// row numbers; a labels file that does not parse.
+#[allow(clippy::too_many_arguments)]
+pub fn merge(
+    sheet_path: &Path,
+    rows: &[SheetRow],
+    labels_path: &Path,
+    labels_text: &str,
+    reports: &HashMap<String, Structure>,
+    texts: &HashMap<String, String>,
+    taxonomy: &Taxonomy,
+) -> Result<Merge> {
+    let sp = sheet_path.display();
+    let mut errors = Vec::new();
+    let mut imported = Vec::new();
+    for r in rows {
+        for id in &r.themes {
+            if taxonomy.index(id).is_none() {
+                errors.push(format!("{sp}:{}: unknown theme id '{id}'", r.row));
+            }
+        }
+        let text = normalize(&r.fragment).trim().to_string();
+        if text.is_empty() || r.report.is_empty() {
+            errors.push(format!("{sp}:{}: empty report or fragment", r.row));
+            continue;
+        }
+        imported.push(Label {
+            report: r.report.clone(),
+            text,
+            themes: r.themes.clone(),
+            line: r.row,
+        });
+    }
+    let res = labels::resolve(sheet_path, &imported, reports, texts, taxonomy);
+    errors.extend(res.errors);
+    if !errors.is_empty() {
+        return Err(Error::data(
+            sheet_path,
+            0,
+            format!("{} bad row(s):\n{}", errors.len(), errors.join("\n")),
+        ));
+    }
+    let existing = labels::parse(labels_path, labels_text, taxonomy)?;
+    let old = labels::resolve(labels_path, &existing, reports, texts, taxonomy);
+    // line → statement key, and key → (first line, themes)
+    let mut line_key: HashMap<usize, (String, usize)> = HashMap::new();
+    let mut key_old: HashMap<(String, usize), Vec<usize>> = HashMap::new();
+    for r in &old.statements {
+        for &l in &r.lines {
+            line_key.insert(l, (r.report.clone(), r.statement));
+        }
+        key_old.insert((r.report.clone(), r.statement), r.themes.clone());
+    }
+    let by_row: HashMap<usize, &Label> = imported.iter().map(|l| (l.line, l)).collect();
+    let mut out = Merge {
+        warnings: res.warnings,
+        ..Merge::default()
+    };
+    // The last row for each statement wins.
+    let mut replace: HashMap<(String, usize), (usize, Label)> = HashMap::new();
+    let mut append: Vec<(usize, Label)> = Vec::new();
+    for r in &res.statements {
+        let row = *r.lines.last().expect("resolved rows");
+        let label = by_row[&row].clone();
+        let key = (r.report.clone(), r.statement);
+        let mut new_themes: Vec<usize> = label
+            .themes
+            .iter()
+            .filter_map(|t| taxonomy.index(t))
+            .collect();
+        new_themes.sort_unstable();
+        match key_old.get(&key) {
+            Some(old_themes) if *old_themes == new_themes => out.unchanged += 1,
+            Some(old_themes) => {
+                let names = old_themes
+                    .iter()
+                    .map(|&t| taxonomy.themes[t].id.clone())
+                    .collect();
+                out.changed.push((row, names, label.clone()));
+                replace.insert(key, (row, label));
+            }
+            None => {
+                out.added.push((row, label.clone()));
+                append.push((row, label));
+            }
+        }
+    }
+    let mut text = String::new();
+    let mut done: HashSet<(String, usize)> = HashSet::new();
+    for (i, line) in labels_text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Some(key) = line_key.get(&(i + 1)) {
+            if let Some((_, l)) = replace.get(key) {
+                if done.insert(key.clone()) {
+                    text.push_str(&label_line(l));
+                    text.push('\n');
+                }
+                continue;
+            }
+        }
+        text.push_str(line);
+        text.push('\n');
+    }
+    append.sort_by_key(|(row, _)| *row);
+    for (_, l) in &append {
+        text.push_str(&label_line(l));
+        text.push('\n');
+    }
+    out.added.sort_by_key(|(row, _)| *row);
+    out.changed.sort_by_key(|(row, _, _)| *row);
+    out.text = text;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::structure;
+
+    #[test]
+    fn fragments_are_unique() {
+        let s = [
+            "（一）党员老化严重，党员老化问题突出。",
+            "（二）党员老化严重，经费不足。",
+        ];
+        let f0 = fragment(&s, 0);
+        let f1 = fragment(&s, 1);
+        assert!(s[0].contains(&f0) && !s[1].contains(&f0), "{f0}");
+        assert!(s[1].contains(&f1) && !s[0].contains(&f1), "{f1}");
+    }
+
+    #[test]
+    fn theme_cells() {
+        assert_eq!(parse_themes(""), None);
+        assert_eq!(parse_themes(" - "), Some(vec![]));
+        assert_eq!(parse_themes("None"), Some(vec![]));
+        assert_eq!(
+            parse_themes("a; b,a，c"),
+            Some(vec!["a".into(), "b".into(), "c".into()])
+        );
+    }
+
+    #[test]
+    fn xlsx_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.xlsx");
+        let row = ExportRow {
+            report: "2024/a.txt".into(),
+            year: Some(2024),
+            unit: Some("枫林镇".into()),
+            role: "problem".into(),
+            statement: 3,
+            text: "党员老化 & <严重>".into(),
+            fragment: "党员老化".into(),
+            predicted: vec!["member_aging".into()],
+            top_prob: 0.5,
+            margin: 0.1,
+        };
+        write_xlsx(&p, &[row.clone(), row]).unwrap();
+        let t = read_xlsx_table(&p).unwrap();
+        assert_eq!(t.len(), 3);
+        assert_eq!(t[0][10], "themes");
+        assert_eq!(t[1][5], "党员老化 & <严重>");
+        assert_eq!(t[2][4], "3");
+        assert!(read_sheet(&p).unwrap().is_empty());
+    }
+
+    #[test]
+    fn merge_adds_and_replaces() {
+        let tax = Taxonomy::builtin();
+        let doc = "标题\n一、存在问题\n（一）党员老化严重。\n（二）经费不足，党员活动难开展。\n";
+        let mut reports = HashMap::new();
+        reports.insert("r.txt".to_string(), structure::analyze(doc));
+        let mut texts = HashMap::new();
+        texts.insert("r.txt".to_string(), doc.to_string());
+        let id = tax.themes[0].id.clone();
+        let id2 = tax.themes[1].id.clone();
+        let old =
+            format!("{{\"report\": \"r.txt\", \"text\": \"党员老化\", \"themes\": [\"{id}\"]}}\n");
+        let rows = vec![
+            SheetRow {
+                row: 2,
+                report: "r.txt".into(),
+                fragment: "党员老化严重".into(),
+                themes: vec![id2.clone()],
+            },
+            SheetRow {
+                row: 3,
+                report: "r.txt".into(),
+                fragment: "经费不足".into(),
+                themes: vec![],
+            },
+        ];
+        let m = merge(
+            Path::new("s.csv"),
+            &rows,
+            Path::new("l.jsonl"),
+            &old,
+            &reports,
+            &texts,
+            &tax,
+        )
+        .unwrap();
+        assert_eq!(m.added.len(), 1);
+        assert_eq!(m.changed.len(), 1);
+        assert_eq!(m.text.lines().count(), 2, "{}", m.text);
+        assert!(m.text.lines().next().unwrap().contains(&id2));
+        let bad = vec![SheetRow {
+            row: 7,
+            report: "r.txt".into(),
+            fragment: "党员".into(),
+            themes: vec!["nope".into()],
+        }];
+        let e = merge(
+            Path::new("s.csv"),
+            &bad,
+            Path::new("l.jsonl"),
+            &old,
+            &reports,
+            &texts,
+            &tax,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("s.csv:7: unknown theme id 'nope'"), "{e}");
+        assert!(e.contains("s.csv:7: fragment"), "{e}");
+    }
+}

@@ -1,0 +1,312 @@
+//! Near-duplicate reports: MinHash signatures over word 3-gram shingles, banded LSH to find candidate pairs,
+//! exact Jaccard similarity of the shingle sets to confirm them, and the longest passages two reports share.
+//!
+//! Reports written from one template (or copied from last year's) share long runs of words; independently
+//! written reports on the same subject share phrases but few 3-word sequences.
+
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Words per shingle.
+pub const SHINGLE: usize = 3;
+/// Number of MinHash functions.
+pub const NUM_HASHES: usize = 128;
+/// LSH bands (of `NUM_HASHES / BANDS` rows each); candidates are found down to a Jaccard of about 0.3.
+pub const BANDS: usize = 64;
+/// The similarity threshold suggested for flagging reports.
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+/// Shortest shared passage reported, in words.
+pub const MIN_PASSAGE: usize = 8;
+
+/// Two reports that look alike.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pair {
+    /// Id of the first report (the smaller id).
+    pub a: String,
+    /// Id of the second report.
+    pub b: String,
+    /// Jaccard similarity of their 3-gram shingle sets, 0–1.
+    pub similarity: f64,
+    /// Up to three longest passages (word runs, joined) the two share, longest first.
+    pub shared: Vec<String>,
+}
+
+fn fnv(bytes: impl IntoIterator<Item = u8>, seed: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for b in bytes {
+        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Hashes of the word `SHINGLE`-grams of a token list (fewer tokens: one shingle of them all).
+pub fn shingles(tokens: &[String]) -> HashSet<u64> {
+    if tokens.is_empty() {
+        return HashSet::new();
+    }
+    if tokens.len() < SHINGLE {
+        return [shingle_hash(tokens)].into_iter().collect();
+    }
+    tokens.windows(SHINGLE).map(shingle_hash).collect()
+}
+
+fn shingle_hash(w: &[String]) -> u64 {
+    fnv(
+        w.iter().flat_map(|t| t.bytes().chain(std::iter::once(0u8))),
+        0,
+    )
+}
+
+/// The MinHash signature of a shingle set.
+pub fn signature(sh: &HashSet<u64>) -> Vec<u64> {
+    (0..NUM_HASHES as u64)
+        .map(|i| {
+            let salt = mix(i.wrapping_add(0x9E37_79B9_7F4A_7C15));
+            sh.iter().map(|&s| mix(s ^ salt)).min().unwrap_or(u64::MAX)
+        })
+        .collect()
+}
+
+/// Jaccard similarity of two sets.
+pub fn jaccard(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 0.0;
+    }
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let inter = small.iter().filter(|x| large.contains(x)).count();
+    inter as f64 / (a.len() + b.len() - inter) as f64
+}
+
+/// The longest runs of words two token lists share (at least `min_len` words), longest first, without
+/// overlaps in either list.
+pub fn shared_passages(a: &[String], b: &[String], min_len: usize, max: usize) -> Vec<String> {
+    let k = SHINGLE.min(min_len).max(1);
+    if a.len() < k || b.len() < k {
+        return Vec::new();
+    }
+    let mut at: HashMap<&[String], Vec<usize>> = HashMap::new();
+    for (i, w) in a.windows(k).enumerate() {
+        at.entry(w).or_default().push(i);
+    }
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (len, i, j)
+    for (j, w) in b.windows(k).enumerate() {
+        let Some(is) = at.get(w) else { continue };
+        for &i in is {
+            if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
+                continue; // not the start of a maximal run
+            }
+            let mut len = k;
+            while i + len < a.len() && j + len < b.len() && a[i + len] == b[j + len] {
+                len += 1;
+            }
+            if len >= min_len {
+                runs.push((len, i, j));
+            }
+        }
+    }
+    runs.sort_by(|x, y| y.0.cmp(&x.0).then_with(|| (x.1, x.2).cmp(&(y.1, y.2))));
+    let mut used_a: Vec<(usize, usize)> = Vec::new();
+    let mut used_b: Vec<(usize, usize)> = Vec::new();
+    let overlaps =
+        |u: &[(usize, usize)], s: usize, e: usize| u.iter().any(|&(x, y)| s < y && x < e);
+    let mut out = Vec::new();
+    for (len, i, j) in runs {
+        if out.len() >= max {
+            break;
+        }
+        if overlaps(&used_a, i, i + len) || overlaps(&used_b, j, j + len) {
+            continue;
+        }
+        used_a.push((i, i + len));
+        used_b.push((j, j + len));
+        out.push(a[i..i + len].concat());
+    }
+    out
+}
+
+/// An index of reports to be checked for near-duplicates.
+#[derive(Debug, Default)]
+pub struct Index {
+    ids: Vec<String>,
+    tokens: Vec<Vec<String>>,
+    sets: Vec<HashSet<u64>>,
+    buckets: HashMap<(usize, u64), Vec<usize>>,
+}
+
+impl Index {
+    /// An empty index.
+    pub fn new() -> Index {
+        Index::default()
+    }
+
+    /// Number of reports added.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Adds a report by id with its tokens (the words of its statements, in order).
+    pub fn add(&mut self, id: impl Into<String>, tokens: Vec<String>) {
+        let n = self.ids.len();
+        let set = shingles(&tokens);
+        if !set.is_empty() {
+            let sig = signature(&set);
+            let rows = NUM_HASHES / BANDS;
+            for (band, chunk) in sig.chunks(rows).enumerate() {
+                let key = fnv(chunk.iter().flat_map(|v| v.to_le_bytes()), band as u64);
+                self.buckets.entry((band, key)).or_default().push(n);
+            }
+        }
+        self.ids.push(id.into());
+        self.tokens.push(tokens);
+        self.sets.push(set);
+    }
+
+    /// Pairs whose Jaccard similarity is at least `threshold`, most similar first, with shared passages.
+    pub fn pairs(&self, threshold: f64) -> Vec<Pair> {
+        let mut cand: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for members in self.buckets.values() {
+            for (x, &i) in members.iter().enumerate() {
+                for &j in &members[x + 1..] {
+                    cand.insert((i.min(j), i.max(j)));
+                }
+            }
+        }
+        let mut out: Vec<Pair> = cand
+            .into_iter()
+            .filter_map(|(i, j)| {
+                let s = jaccard(&self.sets[i], &self.sets[j]);
+                (s >= threshold).then(|| {
+                    let (i, j) = if self.ids[i] <= self.ids[j] {
+                        (i, j)
+                    } else {
+                        (j, i)
+                    };
+                    Pair {
+                        a: self.ids[i].clone(),
+                        b: self.ids[j].clone(),
+                        similarity: s,
+                        shared: shared_passages(&self.tokens[i], &self.tokens[j], MIN_PASSAGE, 3),
+                    }
+                })
+            })
+            .collect();
+        out.sort_by(|x, y| {
+            y.similarity
+                .total_cmp(&x.similarity)
+                .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+        });
+        out
+    }
+
+    /// The highest similarity of each report to any other candidate (0 when it shares no LSH bucket).
+    pub fn max_similarity(&self) -> Vec<(String, f64)> {
+        let mut best = vec![0.0f64; self.ids.len()];
+        for members in self.buckets.values() {
+            for (x, &i) in members.iter().enumerate() {
+                for &j in &members[x + 1..] {
+                    let s = jaccard(&self.sets[i], &self.sets[j]);
+                    best[i] = best[i].max(s);
+                    best[j] = best[j].max(s);
+                }
+            }
+        }
+        self.ids.iter().cloned().zip(best).collect()
+    }
+}
+
+/// Near-duplicate pairs among the documents `(id, tokens)`: Jaccard similarity of word 3-gram shingles at
+/// least `threshold` (see [`DEFAULT_THRESHOLD`]).
+pub fn find_pairs(docs: &[(String, Vec<String>)], threshold: f64) -> Vec<Pair> {
+    let mut idx = Index::new();
+    for (id, toks) in docs {
+        idx.add(id.clone(), toks.clone());
+    }
+    idx.pairs(threshold)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    const TEMPLATE: &str = "今年 以来 我 坚持 把 抓 基层 党建 作为 第一 责任 全面 落实 党建 工作 责任制 \
+        召开 党委 会议 专题 研究 党建 工作 推动 党支部 标准化 规范化 建设 开展 主题 党日 活动 \
+        但 也 存在 一些 问题 一是 党员 队伍 老化 发展 党员 不够 二是 集体 经济 薄弱 三是 阵地 建设 滞后 \
+        下一步 将 加强 党员 教育 管理 壮大 村级 集体 经济 提升 组织力";
+
+    #[test]
+    fn template_reports_are_flagged() {
+        let a = format!("枫林镇 党委 书记 {TEMPLATE} 全镇 党员 1200 名");
+        let b = format!("松坪乡 党委 书记 {TEMPLATE} 全乡 党员 860 名 另有 流动 党员");
+        let c = "社区 网格 治理 物业 矛盾 调处 志愿 服务 队伍 小区 党支部 覆盖 不够 \
+                 居民 议事 协商 机制 不健全 在职 党员 报到 积极性 不高 非公 企业 党组织 作用 发挥 有限";
+        let docs = vec![
+            ("a".to_string(), toks(&a)),
+            ("b".to_string(), toks(&b)),
+            ("c".to_string(), toks(c)),
+        ];
+        let pairs = find_pairs(&docs, DEFAULT_THRESHOLD);
+        assert_eq!(pairs.len(), 1, "{pairs:?}");
+        assert_eq!((pairs[0].a.as_str(), pairs[0].b.as_str()), ("a", "b"));
+        assert!(pairs[0].similarity > 0.7);
+        assert!(pairs[0].shared[0].contains("基层党建"));
+    }
+
+    #[test]
+    fn passages_do_not_overlap() {
+        let a = toks("x1 x2 x3 x4 x5 y y y z1 z2 z3 z4");
+        let b = toks("z1 z2 z3 z4 q x1 x2 x3 x4 x5");
+        let p = shared_passages(&a, &b, 3, 3);
+        assert_eq!(p, vec!["x1x2x3x4x5".to_string(), "z1z2z3z4".to_string()]);
+    }
+
+    #[test]
+    fn shipped_corpus_has_few_near_duplicates() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read = |f: &str| std::fs::read_to_string(root.join("models").join(f)).unwrap();
+        let seg = crate::segment::Segmenter::new(
+            std::path::Path::new("userdict.txt"),
+            &read("userdict.txt"),
+            &read("stopwords.txt"),
+        )
+        .unwrap();
+        let corpus =
+            crate::corpus::Corpus::load(&root.join("corpus"), &seg, &Default::default()).unwrap();
+        let docs: Vec<(String, Vec<String>)> = corpus
+            .reports
+            .iter()
+            .map(|p| (p.doc.id.clone(), p.tokens.concat()))
+            .collect();
+        let pairs = find_pairs(&docs, DEFAULT_THRESHOLD);
+        let mut idx = Index::new();
+        for (id, t) in &docs {
+            idx.add(id.clone(), t.clone());
+        }
+        let top = idx
+            .max_similarity()
+            .into_iter()
+            .map(|x| x.1)
+            .fold(0.0, f64::max);
+        eprintln!(
+            "{} reports, {} pairs at {DEFAULT_THRESHOLD}, highest similarity {top:.3}: {pairs:?}",
+            docs.len(),
+            pairs.len()
+        );
+        assert!(docs.len() > 100);
+        assert!(pairs.len() <= 2, "{pairs:?}");
+    }
+}

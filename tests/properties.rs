@@ -1,0 +1,328 @@
+//! Properties that hold for any input: the structure stage keeps its spans honest, decoding and rule matching
+//! never panic; and whole runs are deterministic (thread count and repetition change no output byte).
+
+use assert_cmd::Command;
+use proptest::prelude::*;
+use shuzhi::structure::{self, markers, roles};
+use shuzhi::themes::Taxonomy;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(Taxonomy::builtin);
+
+/// Pieces reports are made of: enumeration markers, cue phrases, headings, punctuation, Han text, odd spaces.
+fn piece() -> impl Strategy<Value = String> {
+    let fixed = prop::sample::select(vec![
+        "一、",
+        "二、",
+        "十二、",
+        "（一）",
+        "（二）",
+        "(三)",
+        "1.",
+        "2、",
+        "10.",
+        "（1）",
+        "(2)",
+        "①",
+        "②",
+        "一是",
+        "二是",
+        "三是",
+        "首先",
+        "其次",
+        "再次",
+        "最后",
+        "第一，",
+        "第二，",
+        "第一部分",
+        "第三部分",
+        "存在的问题",
+        "存在问题和不足",
+        "主要成效",
+        "原因分析",
+        "究其原因",
+        "下一步打算",
+        "整改措施",
+        "但也存在一些不足",
+        "以上述职，请予评议。",
+        "述职报告",
+        "党员队伍老化",
+        "组织生活不规范",
+        "。",
+        "，",
+        "；",
+        "：",
+        ":",
+        "！",
+        "？",
+        "、",
+        "\n",
+        "\n\n",
+        "\r\n",
+        " ",
+        "\u{3000}",
+        "\t",
+        "\u{200B}",
+        "\u{FEFF}",
+        "\u{A0}",
+        "（",
+        "）",
+        "“",
+        "”",
+        "2023年",
+        "60岁以上",
+        "45.4%",
+        "x",
+        "A",
+    ])
+    .prop_map(str::to_string);
+    let han = "[\u{4E00}-\u{9FA5}]{1,12}";
+    prop_oneof![4 => fixed, 2 => han, 1 => any::<char>().prop_map(String::from)]
+}
+
+fn report_like() -> impl Strategy<Value = String> {
+    prop::collection::vec(piece(), 0..120).prop_map(|v| v.concat())
+}
+
+fn any_text() -> impl Strategy<Value = String> {
+    prop_oneof![3 => report_like(), 1 => any::<String>()]
+}
+
+fn check_structure(text: &str) -> Result<(), TestCaseError> {
+    let chars: Vec<char> = text.chars().collect();
+    let s = structure::analyze(text);
+    let mut prev_end = 0usize;
+    for st in s.statements() {
+        prop_assert!(st.start < st.end, "empty span {}..{}", st.start, st.end);
+        prop_assert!(
+            st.end <= chars.len(),
+            "span {}..{} past the end ({} chars)",
+            st.start,
+            st.end,
+            chars.len()
+        );
+        prop_assert!(
+            st.start >= prev_end,
+            "span {}..{} overlaps or precedes the previous one (ended at {})",
+            st.start,
+            st.end,
+            prev_end
+        );
+        let slice: String = chars[st.start..st.end].iter().collect();
+        prop_assert_eq!(&slice, &st.text);
+        prev_end = st.end;
+    }
+    Ok(())
+}
+
+fn check_rules(text: &str) -> Result<(), TestCaseError> {
+    if let Some(m) = markers::at_start(text) {
+        prop_assert!(m.len <= text.len() && text.is_char_boundary(m.len));
+    }
+    for (off, m) in markers::inline(text) {
+        prop_assert!(off + m.len <= text.len());
+        prop_assert!(text.is_char_boundary(off) && text.is_char_boundary(off + m.len));
+    }
+    let _ = roles::heading_role(text);
+    if let Some(end) = roles::cause_cue(text) {
+        prop_assert!(text.is_char_boundary(end));
+    }
+    let _ = (
+        roles::problem_cue(text),
+        roles::measure_cue(text),
+        roles::closing(text),
+        roles::lead_in(text),
+    );
+    for hit in TAXONOMY.rule_hits(text) {
+        prop_assert!(hit.theme < TAXONOMY.len());
+        prop_assert!(hit.span.0 <= hit.span.1 && hit.span.1 <= text.len());
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn structure_spans_are_honest(text in any_text()) {
+        check_structure(&text)?;
+    }
+
+    #[test]
+    fn structure_spans_are_honest_after_normalisation(text in any_text()) {
+        // analyze() sees normalised text in the pipeline.
+        check_structure(&shuzhi::ingest::decode::normalize(&text))?;
+    }
+
+    #[test]
+    fn decode_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        if let Ok(d) = shuzhi::ingest::decode::decode(&bytes) {
+            prop_assert!(!d.text.trim().is_empty());
+            prop_assert!(!d.text.contains('\r'));
+        }
+    }
+
+    #[test]
+    fn decode_never_panics_on_text_like_bytes(text in report_like(), cut in any::<prop::sample::Index>(), bom in 0u8..4) {
+        // Real encodings of report-like text, truncated anywhere (half characters included).
+        let mut bytes: Vec<u8> = match bom {
+            0 => text.as_bytes().to_vec(),
+            1 => encoding_rs::GB18030.encode(&text).0.into_owned(),
+            2 => {
+                let mut v = vec![0xFF, 0xFE];
+                for u in text.encode_utf16() { v.extend_from_slice(&u.to_le_bytes()); }
+                v
+            }
+            _ => [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+        };
+        let n = if bytes.is_empty() { 0 } else { cut.index(bytes.len() + 1) };
+        bytes.truncate(n);
+        let _ = shuzhi::ingest::decode::decode(&bytes);
+    }
+
+    #[test]
+    fn rule_matching_never_panics(text in any_text()) {
+        check_rules(&text)?;
+        for line in text.lines() {
+            check_rules(line)?;
+        }
+    }
+}
+
+// ---- whole runs ----
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_analyze(out: &Path, threads: &str) {
+    let output = Command::cargo_bin("shuzhi")
+        .unwrap()
+        .current_dir(repo())
+        .args([
+            "analyze",
+            "corpus",
+            "--quiet",
+            "--model",
+            "models/default",
+            "--threads",
+            threads,
+        ])
+        .arg("--out")
+        .arg(out)
+        .timeout(Duration::from_secs(180))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "stderr:\n{stderr}");
+}
+
+/// Every file in a folder, by name, with its bytes.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn assert_same(a: &[(String, Vec<u8>)], b: &[(String, Vec<u8>)], what: &str) {
+    let names = |s: &[(String, Vec<u8>)]| s.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(a), names(b), "{what}: different files");
+    for ((name, x), (_, y)) in a.iter().zip(b) {
+        assert!(x == y, "{what}: {name} differs");
+    }
+}
+
+#[test]
+fn threads_and_reruns_give_identical_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = tmp.path().join("one");
+    let two = tmp.path().join("two");
+    run_analyze(&one, "1");
+    run_analyze(&two, "2");
+    let first = snapshot(&one);
+    assert!(first.iter().any(|f| f.0 == "reports.jsonl"));
+    assert!(
+        !first.iter().any(|f| f.0.starts_with(".shuzhi-tmp-")),
+        "temp files left behind"
+    );
+    assert_same(&first, &snapshot(&two), "--threads 1 vs --threads 2");
+    // Again into the same folder: nothing changes.
+    run_analyze(&one, "2");
+    assert_same(&first, &snapshot(&one), "second run into the same folder");
+}
+
+// ---- fuzz regressions ----
+
+/// Every file under tests/regressions/TARGET/ goes through what the fuzz target TARGET does.
+#[test]
+fn fuzz_regressions_do_not_panic() {
+    let root = repo().join("tests/regressions");
+    let mut fed = 0;
+    for target in ["decode", "docx", "structure", "labels"] {
+        let Ok(rd) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        files.sort();
+        for path in files {
+            let data = std::fs::read(&path).unwrap();
+            let name = path.display().to_string();
+            let outcome = std::panic::catch_unwind(|| feed(target, &data));
+            match outcome {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => panic!("{name}: {e}"),
+                Err(_) => panic!("{name}: panicked"),
+            }
+            fed += 1;
+        }
+    }
+    eprintln!("{fed} regression input(s) fed");
+}
+
+fn feed(target: &str, data: &[u8]) -> Result<(), TestCaseError> {
+    match target {
+        "decode" => {
+            if let Ok(d) = shuzhi::ingest::decode::decode(data) {
+                prop_assert!(!d.text.trim().is_empty());
+                prop_assert!(!d.text.contains('\r'));
+            }
+        }
+        "docx" => {
+            let _ = shuzhi::ingest::docx::extract_text(std::io::Cursor::new(data));
+        }
+        "structure" => {
+            if let Ok(text) = std::str::from_utf8(data) {
+                check_structure(text)?;
+                check_rules(text)?;
+            }
+        }
+        "labels" => {
+            if let Ok(text) = std::str::from_utf8(data) {
+                let _ =
+                    shuzhi::labels::parse(std::path::Path::new("labels.jsonl"), text, &TAXONOMY);
+            }
+        }
+        _ => unreachable!(),
+    }
+    Ok(())
+}
