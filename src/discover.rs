@@ -5,7 +5,6 @@
 //! and handed to linfa as precomputed centroids; the best of several restarts (lowest inertia) is kept.
 //! When `k` is not given it is chosen by the mean silhouette (cosine distance) over `2..=min(8, n/3)`.
 
-use crate::classify::features::Input;
 use crate::classify::Engine;
 use crate::error::{Error, Result};
 use crate::pipeline::Parsed;
@@ -97,23 +96,10 @@ pub fn candidates(
                 continue;
             }
             seen += 1;
-            let rules: Vec<usize> = engine
-                .taxonomy
-                .rule_hits(&st.text)
-                .iter()
-                .map(|h| h.theme)
-                .collect();
-            let x = model.vocab.transform(&Input {
-                tokens,
-                text: &st.text,
-                role: st.role,
-                rules: &rules,
-            });
-            let probs = model.probs(&x);
-            let above = probs
-                .iter()
-                .zip(&model.themes)
-                .any(|(p, t)| *p >= t.threshold);
+            let probs = engine
+                .probabilities(&st.text, tokens, st.role)
+                .unwrap_or_default();
+            let above = !model.decide(&probs).is_empty();
             let (best, max_prob) = probs
                 .iter()
                 .copied()

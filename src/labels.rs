@@ -5,6 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::ingest::decode::normalize;
+use crate::pipeline::Parsed;
 use crate::structure::{Role, Structure};
 use crate::themes::Taxonomy;
 use serde::{Deserialize, Serialize};
@@ -106,19 +107,29 @@ pub struct Resolution {
     pub warnings: Vec<String>,
 }
 
+/// What labels are resolved against: each report's structure and decoded text, by report id (borrowed).
+pub type Targets<'a> = HashMap<&'a str, (&'a Structure, &'a str)>;
+
+/// The [`Targets`] of parsed reports.
+pub fn targets(reports: &[Parsed]) -> Targets<'_> {
+    reports
+        .iter()
+        .map(|p| (p.doc.id.as_str(), (&p.structure, p.doc.text.as_str())))
+        .collect()
+}
+
 /// Matches labels to statements of the given reports (by id).
 pub fn resolve(
     path: &Path,
     labels: &[Label],
-    reports: &HashMap<String, Structure>,
-    texts: &HashMap<String, String>,
+    reports: &Targets,
     taxonomy: &Taxonomy,
 ) -> Resolution {
     let mut res = Resolution::default();
     let mut by_key: BTreeMap<(String, usize), Resolved> = BTreeMap::new();
     let p = path.display();
     for label in labels {
-        let Some(structure) = reports.get(&label.report) else {
+        let Some(&(structure, text)) = reports.get(label.report.as_str()) else {
             res.errors.push(format!(
                 "{p}:{}: unknown report '{}'",
                 label.line, label.report
@@ -159,9 +170,7 @@ pub fn resolve(
                 entry.themes.dedup();
             }
             [] => {
-                let in_text = texts
-                    .get(&label.report)
-                    .is_some_and(|t| t.contains(&label.text));
+                let in_text = text.contains(&label.text);
                 res.errors.push(format!(
                     "{p}:{}: fragment '{}' matches no statement of '{}'{}",
                     label.line,
@@ -210,10 +219,8 @@ mod tests {
     fn fragments_resolve_to_exactly_one_statement() {
         let tax = Taxonomy::builtin();
         let doc = "标题\n一、存在问题\n（一）党员老化严重。\n（二）经费不足，党员活动难开展。\n";
-        let mut reports = HashMap::new();
-        reports.insert("r.txt".to_string(), structure::analyze(doc));
-        let mut texts = HashMap::new();
-        texts.insert("r.txt".to_string(), doc.to_string());
+        let structure = structure::analyze(doc);
+        let reports: Targets = [("r.txt", (&structure, doc))].into_iter().collect();
         let labels = parse(
             Path::new("l.jsonl"),
             "{\"report\":\"r.txt\",\"text\":\"党员老化\",\"themes\":[\"member_aging\"]}\n\
@@ -223,7 +230,7 @@ mod tests {
             &tax,
         )
         .unwrap();
-        let r = resolve(Path::new("l.jsonl"), &labels, &reports, &texts, &tax);
+        let r = resolve(Path::new("l.jsonl"), &labels, &reports, &tax);
         assert_eq!(r.statements.len(), 1);
         assert_eq!(r.statements[0].role, Role::Problem);
         assert_eq!(r.errors.len(), 3, "{:?}", r.errors);

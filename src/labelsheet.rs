@@ -4,19 +4,16 @@
 //! The sheet carries a `fragment` per row, a substring found in exactly one statement of its report, so a
 //! row can be matched back to its statement by [`crate::labels::resolve`] like any label.
 
-use crate::classify::features::Input;
 use crate::classify::Engine;
-use crate::error::{Error, Result, Skipped};
+use crate::error::{Error, Result};
 use crate::ingest::decode::normalize;
-use crate::ingest::{self, IngestOptions};
 use crate::labels::{self, Label};
-use crate::meta::Manifest;
-use crate::pipeline::{self, Parsed};
-use crate::structure::{markers, Structure};
+use crate::pipeline::Parsed;
+use crate::structure::markers;
 use crate::themes::Taxonomy;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Column headers of an exported sheet, in order.
 pub const COLUMNS: [&str; 11] = [
@@ -32,52 +29,6 @@ pub const COLUMNS: [&str; 11] = [
     "margin",
     "themes",
 ];
-
-/// Reads, structures and segments every report under the given paths. With several paths, ids are prefixed
-/// with the name of their root (as `analyze` does) so they stay unique.
-///
-/// # Errors
-/// A malformed `manifest.csv` in one of the roots.
-pub fn read_reports(
-    paths: &[PathBuf],
-    seg: &crate::segment::Segmenter,
-) -> Result<(Vec<Parsed>, Vec<Skipped>)> {
-    let (mut sources, mut skipped) = ingest::discover(paths);
-    if paths.len() > 1 {
-        for s in &mut sources {
-            if let Some(name) = s.root.file_name() {
-                s.id = format!("{}/{}", name.to_string_lossy(), s.rel);
-            }
-        }
-    }
-    sources.sort_by(|a, b| a.id.cmp(&b.id));
-    sources.dedup_by(|a, b| a.id == b.id);
-    let mut manifests: HashMap<PathBuf, Option<Manifest>> = HashMap::new();
-    for s in &sources {
-        if !manifests.contains_key(&s.root) {
-            manifests.insert(s.root.clone(), Manifest::load(&s.root)?);
-        }
-    }
-    let opts = IngestOptions::default();
-    let results: Vec<_> = sources
-        .par_iter()
-        .map(|s| {
-            let m = manifests.get(&s.root).and_then(|m| m.as_ref());
-            (s, pipeline::parse_source(s, &opts, m, seg))
-        })
-        .collect();
-    let mut reports = Vec::new();
-    for (s, r) in results {
-        match r {
-            Ok(p) => reports.push(p),
-            Err(reason) => skipped.push(Skipped {
-                path: s.path.clone(),
-                reason,
-            }),
-        }
-    }
-    Ok((reports, skipped))
-}
 
 /// One row of an exported sheet.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,25 +115,13 @@ pub fn export_rows(
                 {
                     continue;
                 }
-                let rules: Vec<usize> = engine
-                    .taxonomy
-                    .rule_hits(&st.text)
-                    .iter()
-                    .map(|h| h.theme)
-                    .collect();
-                let x = model.vocab.transform(&Input {
-                    tokens,
-                    text: &st.text,
-                    role: st.role,
-                    rules: &rules,
-                });
-                let probs = model.probs(&x);
-                let predicted = probs
-                    .iter()
-                    .zip(&model.themes)
-                    .enumerate()
-                    .filter(|(_, (p, t))| **p >= t.threshold)
-                    .filter_map(|(k, _)| engine.taxonomy.themes.get(k).map(|t| t.id.clone()))
+                let probs = engine
+                    .probabilities(&st.text, tokens, st.role)
+                    .unwrap_or_default();
+                let predicted = model
+                    .decide(&probs)
+                    .into_iter()
+                    .filter_map(|k| engine.taxonomy.themes.get(k).map(|t| t.id.clone()))
                     .collect();
                 let top_prob = probs.iter().copied().fold(0.0f32, f32::max);
                 let margin = probs
@@ -552,8 +491,7 @@ pub fn merge(
     rows: &[SheetRow],
     labels_path: &Path,
     labels_text: &str,
-    reports: &HashMap<String, Structure>,
-    texts: &HashMap<String, String>,
+    reports: &labels::Targets,
     taxonomy: &Taxonomy,
 ) -> Result<Merge> {
     let sp = sheet_path.display();
@@ -577,7 +515,7 @@ pub fn merge(
             line: r.row,
         });
     }
-    let res = labels::resolve(sheet_path, &imported, reports, texts, taxonomy);
+    let res = labels::resolve(sheet_path, &imported, reports, taxonomy);
     errors.extend(res.errors);
     if !errors.is_empty() {
         return Err(Error::data(
@@ -587,7 +525,7 @@ pub fn merge(
         ));
     }
     let existing = labels::parse(labels_path, labels_text, taxonomy)?;
-    let old = labels::resolve(labels_path, &existing, reports, texts, taxonomy);
+    let old = labels::resolve(labels_path, &existing, reports, taxonomy);
     // line → statement key, and key → (first line, themes)
     let mut line_key: HashMap<usize, (String, usize)> = HashMap::new();
     let mut key_old: HashMap<(String, usize), Vec<usize>> = HashMap::new();
@@ -717,10 +655,8 @@ mod tests {
     fn merge_adds_and_replaces() {
         let tax = Taxonomy::builtin();
         let doc = "标题\n一、存在问题\n（一）党员老化严重。\n（二）经费不足，党员活动难开展。\n";
-        let mut reports = HashMap::new();
-        reports.insert("r.txt".to_string(), structure::analyze(doc));
-        let mut texts = HashMap::new();
-        texts.insert("r.txt".to_string(), doc.to_string());
+        let structure = structure::analyze(doc);
+        let reports: labels::Targets = [("r.txt", (&structure, doc))].into_iter().collect();
         let id = tax.themes[0].id.clone();
         let id2 = tax.themes[1].id.clone();
         let old =
@@ -745,7 +681,6 @@ mod tests {
             Path::new("l.jsonl"),
             &old,
             &reports,
-            &texts,
             &tax,
         )
         .unwrap();
@@ -765,7 +700,6 @@ mod tests {
             Path::new("l.jsonl"),
             &old,
             &reports,
-            &texts,
             &tax,
         )
         .unwrap_err()

@@ -261,6 +261,11 @@ impl Taxonomy {
         self.themes.iter().position(|t| t.id == id)
     }
 
+    /// Theme ids in file order.
+    pub fn ids(&self) -> Vec<String> {
+        self.themes.iter().map(|t| t.id.clone()).collect()
+    }
+
     /// Number of themes.
     pub fn len(&self) -> usize {
         self.themes.len()

@@ -61,17 +61,12 @@ pub fn build(
     labels: &[Label],
     taxonomy: &Taxonomy,
 ) -> Result<Dataset> {
-    let structures: HashMap<String, _> = corpus
-        .reports
-        .iter()
-        .map(|p| (p.doc.id.clone(), p.structure.clone()))
-        .collect();
-    let texts: HashMap<String, String> = corpus
-        .reports
-        .iter()
-        .map(|p| (p.doc.id.clone(), p.doc.text.clone()))
-        .collect();
-    let res = labels::resolve(labels_path, labels, &structures, &texts, taxonomy);
+    let res = labels::resolve(
+        labels_path,
+        labels,
+        &labels::targets(&corpus.reports),
+        taxonomy,
+    );
     if !res.errors.is_empty() {
         return Err(Error::data(
             labels_path,

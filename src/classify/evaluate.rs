@@ -18,16 +18,7 @@ pub fn predict(model: &Classifier, examples: &[Example]) -> Predictions {
     use rayon::prelude::*;
     examples
         .par_iter()
-        .map(|e| {
-            let x = model.vocab.transform(&e.input());
-            model
-                .themes
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.prob(&x) >= t.threshold)
-                .map(|(i, _)| i)
-                .collect()
-        })
+        .map(|e| model.decide(&model.probs(&model.vocab.transform(&e.input()))))
         .collect()
 }
 

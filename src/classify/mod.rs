@@ -96,6 +96,21 @@ pub fn sentences(text: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
+fn model_probs(
+    model: &Classifier,
+    text: &str,
+    tokens: &[String],
+    role: Role,
+    rules: &[usize],
+) -> Vec<f32> {
+    model.probs(&model.vocab.transform(&Input {
+        tokens,
+        text,
+        role,
+        rules,
+    }))
+}
+
 fn char_span(text: &str, (s, e): (usize, usize)) -> (usize, usize) {
     let cs = text[..s].chars().count();
     (cs, cs + text[s..e].chars().count())
@@ -133,6 +148,19 @@ impl Engine {
         ))
     }
 
+    /// The model's probability of every theme for one statement, its rule hits given to the model as
+    /// features; `None` without a model.
+    pub fn probabilities(&self, text: &str, tokens: &[String], role: Role) -> Option<Vec<f32>> {
+        let model = self.model.as_ref()?;
+        let rules: Vec<usize> = self
+            .taxonomy
+            .rule_hits(text)
+            .iter()
+            .map(|h| h.theme)
+            .collect();
+        Some(model_probs(model, text, tokens, role, &rules))
+    }
+
     /// Classifies one statement. Only problem, cause and measure statements are classified.
     pub fn classify(&self, text: &str, tokens: &[String], role: Role) -> Vec<Hit> {
         if !matches!(role, Role::Problem | Role::Cause | Role::Measure) {
@@ -143,17 +171,9 @@ impl Engine {
         let mut hits = Vec::new();
         match &self.model {
             Some(model) => {
-                let x = model.vocab.transform(&Input {
-                    tokens,
-                    text,
-                    role,
-                    rules: &rules,
-                });
-                for (t, tm) in model.themes.iter().enumerate() {
-                    let p = tm.prob(&x);
-                    if p < tm.threshold {
-                        continue;
-                    }
+                let probs = model_probs(model, text, tokens, role, &rules);
+                for t in model.decide(&probs) {
+                    let p = probs[t];
                     let rule = rule_hits.iter().find(|h| h.theme == t);
                     let source = if rule.is_some() {
                         HitSource::Both

@@ -124,6 +124,17 @@ impl Classifier {
     pub fn probs(&self, x: &Sparse) -> Vec<f32> {
         self.themes.iter().map(|t| t.prob(x)).collect()
     }
+
+    /// The themes whose probability reaches their threshold, in theme order.
+    pub fn decide(&self, probs: &[f32]) -> Vec<usize> {
+        probs
+            .iter()
+            .zip(&self.themes)
+            .enumerate()
+            .filter(|(_, (p, t))| **p >= t.threshold)
+            .map(|(i, _)| i)
+            .collect()
+    }
 }
 
 /// Chi-square of each text feature against one binary target (presence counts).

@@ -9,10 +9,9 @@ use rayon::prelude::*;
 use shuzhi::aggregate::{Aggregate, Mention, ReportRecord};
 use shuzhi::analysis::analyze_report;
 use shuzhi::classify::Engine;
-use shuzhi::error::{SkipReason, Skipped};
-use shuzhi::ingest::{self, IngestOptions, Source};
-use shuzhi::meta::Manifest;
-use shuzhi::pipeline;
+use shuzhi::corpus;
+use shuzhi::error::SkipReason;
+use shuzhi::ingest::{self, IngestOptions};
 use shuzhi::render::atomic::{clean_litter, write_atomic, AtomicFile};
 use shuzhi::render::{csv_out, html, markdown, tables::Tables, xlsx};
 use std::collections::HashMap;
@@ -83,21 +82,6 @@ fn shard_of(id: &str, n: u32) -> u32 {
     (h % n as u64) as u32 + 1
 }
 
-fn gather(paths: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
-    let (mut sources, skipped) = ingest::discover(paths);
-    if paths.len() > 1 {
-        // Several roots: prefix ids with the root's name so they stay unique.
-        for s in &mut sources {
-            if let Some(name) = s.root.file_name() {
-                s.id = format!("{}/{}", name.to_string_lossy(), s.rel);
-            }
-        }
-    }
-    sources.sort_by(|a, b| a.id.cmp(&b.id));
-    sources.dedup_by(|a, b| a.id == b.id);
-    (sources, skipped)
-}
-
 fn progress(quiet: bool, n: u64) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
@@ -121,16 +105,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let (engine, _) = Engine::from_model_dir(&args.model)
         .with_context(|| format!("loading the model from {}", args.model.display()))?;
-    let (mut sources, walk_skips) = gather(&args.paths);
+    let (mut sources, walk_skips) = corpus::gather(&args.paths);
     if let Some((k, n)) = args.shard {
         sources.retain(|s| shard_of(&s.id, n) == k);
     }
-    let mut manifests: HashMap<PathBuf, Option<Manifest>> = HashMap::new();
-    for s in &sources {
-        if !manifests.contains_key(&s.root) {
-            manifests.insert(s.root.clone(), Manifest::load(&s.root)?);
-        }
-    }
+    let manifests = corpus::manifests(&sources)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     clean_litter(&args.out);
@@ -144,12 +123,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     let mut reports_out = AtomicFile::create(&args.out.join("reports.jsonl"))?;
     let mut mentions_out = AtomicFile::create(&args.out.join("mentions.jsonl"))?;
-    let theme_ids: Vec<String> = engine
-        .taxonomy
-        .themes
-        .iter()
-        .map(|t| t.id.clone())
-        .collect();
+    let theme_ids: Vec<String> = engine.taxonomy.ids();
     let mut agg = Aggregate::new(
         theme_ids,
         args.by.iter().map(|s| s.trim().to_string()).collect(),
@@ -189,8 +163,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .par_iter()
             .map(|s| {
                 let size = std::fs::metadata(&s.path).map(|m| m.len()).unwrap_or(0);
-                let manifest = manifests.get(&s.root).and_then(|m| m.as_ref());
-                let r = pipeline::parse_source(s, &opts, manifest, &engine.segmenter).map(|p| {
+                let r = corpus::parse(s, &manifests, &engine.segmenter, &opts).map(|p| {
                     let (rec, mentions) = analyze_report(&p, &engine);
                     let tokens = if near_dups {
                         p.tokens.concat()

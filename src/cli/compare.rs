@@ -51,8 +51,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let (old, _) = load(&args.old)?;
     let (new, _) = load(&args.new)?;
-    let ids: Vec<String> = new.taxonomy.themes.iter().map(|t| t.id.clone()).collect();
-    let old_ids: Vec<String> = old.taxonomy.themes.iter().map(|t| t.id.clone()).collect();
+    let ids: Vec<String> = new.taxonomy.ids();
+    let old_ids: Vec<String> = old.taxonomy.ids();
     if ids != old_ids {
         bail!("the two models have different taxonomies; retrain the old one with the current themes.toml");
     }

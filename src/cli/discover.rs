@@ -4,8 +4,8 @@
 use super::common::init_threads;
 use anyhow::{Context, Result};
 use shuzhi::classify::Engine;
+use shuzhi::corpus::Corpus;
 use shuzhi::discover::{self, Discovery};
-use shuzhi::labelsheet::read_reports;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -46,7 +46,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     init_threads(args.threads)?;
     let (engine, _) = Engine::from_model_dir(&args.model)
         .with_context(|| format!("loading the model from {}", args.model.display()))?;
-    let (reports, skipped) = read_reports(&args.paths, &engine.segmenter)?;
+    let Corpus { reports, skipped } =
+        Corpus::load_paths(&args.paths, &engine.segmenter, &Default::default())?;
     for s in &skipped {
         eprintln!("shuzhi: skipped {s}");
     }

@@ -61,18 +61,13 @@ struct FixedOut {
 pub fn run(args: Args) -> Result<ExitCode> {
     init_threads(args.threads)?;
     let res = args.resources.load()?;
-    let names: Vec<String> = res.taxonomy.themes.iter().map(|t| t.id.clone()).collect();
+    let names: Vec<String> = res.taxonomy.ids();
     let pb = spinner(args.quiet, "reading corpus and labels");
     let (examples, _, _) = load_examples(&args.corpus, &args.labels, &args.years, &res)?;
     if let Some(dir) = &args.model {
         let (engine, _) = Engine::from_model_dir(dir)?;
         let model = engine.model.as_ref().expect("loaded model");
-        let ids: Vec<String> = engine
-            .taxonomy
-            .themes
-            .iter()
-            .map(|t| t.id.clone())
-            .collect();
+        let ids: Vec<String> = engine.taxonomy.ids();
         anyhow::ensure!(
             ids == names,
             "the model's taxonomy differs from {}",

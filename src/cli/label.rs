@@ -7,10 +7,10 @@ use shuzhi::classify::dataset::parse_years;
 use shuzhi::classify::Engine;
 use shuzhi::corpus::Corpus;
 use shuzhi::labels;
-use shuzhi::labelsheet::{self, read_reports};
+use shuzhi::labelsheet;
 use shuzhi::render::atomic::write_atomic;
 use shuzhi::themes::Taxonomy;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -113,7 +113,10 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
     }
     let (engine, _) = Engine::from_model_dir(&args.model)
         .with_context(|| format!("loading the model from {}", args.model.display()))?;
-    let (mut reports, skipped) = read_reports(&args.paths, &engine.segmenter)?;
+    let Corpus {
+        mut reports,
+        skipped,
+    } = Corpus::load_paths(&args.paths, &engine.segmenter, &Default::default())?;
     for s in &skipped {
         eprintln!("shuzhi: skipped {s}");
     }
@@ -128,15 +131,7 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
     });
     if let (Some(lp), false) = (&labels_path, args.all) {
         let ls = labels::load(lp, &engine.taxonomy)?;
-        let structures: HashMap<String, _> = reports
-            .iter()
-            .map(|p| (p.doc.id.clone(), p.structure.clone()))
-            .collect();
-        let texts: HashMap<String, String> = reports
-            .iter()
-            .map(|p| (p.doc.id.clone(), p.doc.text.clone()))
-            .collect();
-        let res = labels::resolve(lp, &ls, &structures, &texts, &engine.taxonomy);
+        let res = labels::resolve(lp, &ls, &labels::targets(&reports), &engine.taxonomy);
         skip = res
             .statements
             .into_iter()
@@ -184,23 +179,12 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
     // Only the reports the sheet and the labels file name need structuring.
     let seg = shuzhi::segment::Segmenter::new(std::path::Path::new("-"), "", "")?;
     let corpus = Corpus::load(&args.corpus, &seg, &Default::default())?;
-    let structures: HashMap<String, _> = corpus
-        .reports
-        .iter()
-        .map(|p| (p.doc.id.clone(), p.structure.clone()))
-        .collect();
-    let texts: HashMap<String, String> = corpus
-        .reports
-        .iter()
-        .map(|p| (p.doc.id.clone(), p.doc.text.clone()))
-        .collect();
     let m = labelsheet::merge(
         &args.file,
         &rows,
         &labels_path,
         &labels_text,
-        &structures,
-        &texts,
+        &labels::targets(&corpus.reports),
         &taxonomy,
     )?;
     for w in &m.warnings {

@@ -89,12 +89,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     let agg = merged.expect("at least one dir (clap requires it)");
-    let ids: Vec<String> = engine
-        .taxonomy
-        .themes
-        .iter()
-        .map(|t| t.id.clone())
-        .collect();
+    let ids: Vec<String> = engine.taxonomy.ids();
     if ids != agg.themes {
         bail!(
             "the shards were analysed with another taxonomy than {}",

@@ -125,7 +125,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let res = args.resources.load()?;
     let pb = spinner(args.quiet, "reading corpus and labels");
     let (examples, labels_path, _) = load_examples(&args.corpus, &args.labels, &args.years, &res)?;
-    let names: Vec<String> = res.taxonomy.themes.iter().map(|t| t.id.clone()).collect();
+    let names: Vec<String> = res.taxonomy.ids();
     let inputs: Vec<_> = examples.iter().map(Example::input).collect();
     let golds: Vec<Vec<usize>> = examples.iter().map(|e| e.gold.clone()).collect();
     let groups: Vec<String> = examples.iter().map(|e| e.report.clone()).collect();
@@ -134,16 +134,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })?;
     pb.finish_and_clear();
     // Cross-validated figures for the card, with the final thresholds.
-    let oof_pred: Vec<Vec<usize>> = oof
-        .iter()
-        .map(|p| {
-            p.iter()
-                .enumerate()
-                .filter(|(t, &v)| v >= classifier.themes[*t].threshold)
-                .map(|(t, _)| t)
-                .collect()
-        })
-        .collect();
+    let oof_pred: Vec<Vec<usize>> = oof.iter().map(|p| classifier.decide(p)).collect();
     let report = metrics::score(&oof_pred, &golds, names.len());
     let cv_metrics: BTreeMap<String, _> = names
         .iter()

@@ -1102,7 +1102,7 @@ pub(crate) mod tests {
     /// A small corpus over three years, with hostile text in one evidence sentence and one unit name.
     pub(crate) fn sample_tables(years: &[i32]) -> Tables {
         let tax = Taxonomy::builtin();
-        let ids: Vec<String> = tax.themes.iter().map(|t| t.id.clone()).collect();
+        let ids: Vec<String> = tax.ids();
         let mut agg = Aggregate::new(ids, vec!["unit_type".into()]);
         let mut n = 0;
         for (k, &y) in years.iter().enumerate() {
@@ -1159,7 +1159,7 @@ pub(crate) mod tests {
 
     pub(crate) fn empty_tables() -> Tables {
         let tax = Taxonomy::builtin();
-        let ids: Vec<String> = tax.themes.iter().map(|t| t.id.clone()).collect();
+        let ids: Vec<String> = tax.ids();
         Tables::build(&Aggregate::new(ids, vec!["unit_type".into()]), &tax, 0)
     }
 
