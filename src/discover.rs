@@ -8,6 +8,7 @@
 use crate::classify::Engine;
 use crate::error::{Error, Result};
 use crate::pipeline::Parsed;
+use crate::rng::SplitMix;
 use crate::structure::Role;
 use linfa::traits::{Fit, Predict};
 use linfa::DatasetBase;
@@ -169,22 +170,6 @@ pub fn tfidf(docs: &[Vec<String>], min_df: usize) -> (Array2<f64>, Vec<String>, 
     (x, names, dfs)
 }
 
-/// SplitMix64: a small seeded generator for k-means++ seeding.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 fn sq_dist(a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>) -> f64 {
     a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum()
 }
@@ -192,13 +177,13 @@ fn sq_dist(a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>) -> f64 {
 fn kmeans_pp(x: &Array2<f64>, k: usize, rng: &mut SplitMix) -> Array2<f64> {
     let n = x.nrows();
     let mut centres = Array2::<f64>::zeros((k, x.ncols()));
-    let first = (rng.next() % n as u64) as usize;
+    let first = (rng.next_u64() % n as u64) as usize;
     centres.row_mut(0).assign(&x.row(first));
     let mut d: Vec<f64> = (0..n).map(|i| sq_dist(x.row(i), centres.row(0))).collect();
     for c in 1..k {
         let total: f64 = d.iter().sum();
         let pick = if total <= 0.0 {
-            (rng.next() % n as u64) as usize
+            (rng.next_u64() % n as u64) as usize
         } else {
             let mut r = rng.unit() * total;
             let mut pick = n - 1;

@@ -19,6 +19,7 @@ pub mod meta;
 pub mod neardup;
 pub mod pipeline;
 pub mod render;
+pub mod rng;
 pub mod segment;
 pub mod structure;
 pub mod themes;

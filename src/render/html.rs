@@ -2,7 +2,7 @@
 //! script. The same [`Tables`] always give the same bytes (stable ordering, no timestamps, no random ids).
 
 use super::atomic::write_atomic;
-use super::tables::{Tables, ThemeInfo, TrendRow, ALPHA};
+use super::tables::{dim_zh, family_zh, role_zh, Tables, ThemeInfo, TrendRow, ALPHA};
 use crate::aggregate::Evidence;
 use crate::error::Result;
 use std::collections::{BTreeMap, BTreeSet};
@@ -117,33 +117,6 @@ fn pct(x: f64) -> String {
     }
 }
 
-fn family_zh(f: &str) -> &str {
-    match f {
-        "problem" => "问题",
-        "cause" => "原因",
-        other => other,
-    }
-}
-
-fn role_zh(r: &str) -> &str {
-    match r {
-        "problem" => "问题",
-        "cause" => "原因",
-        "measure" => "措施",
-        other => other,
-    }
-}
-
-fn dim_zh(d: &str) -> String {
-    match d {
-        "year" => "年份".into(),
-        "unit" => "单位".into(),
-        "unit_type" => "单位类型".into(),
-        "region" => "地区".into(),
-        other => other.to_string(),
-    }
-}
-
 fn fam_badge(f: &str) -> String {
     let class = if f == "cause" { "cause" } else { "problem" };
     format!("<span class=\"fam {class}\">{}</span>", esc(family_zh(f)))
@@ -240,17 +213,6 @@ impl Styles<'_> {
     }
 }
 
-/// Trend rows, most raised first (ties by id), as in the Markdown summary.
-fn ranked(t: &Tables) -> Vec<&TrendRow> {
-    let mut rows: Vec<_> = t.trends.iter().collect();
-    rows.sort_by(|a, b| {
-        b.reports
-            .cmp(&a.reports)
-            .then_with(|| a.theme.cmp(&b.theme))
-    });
-    rows
-}
-
 fn family_of<'a>(t: &'a Tables, id: &str) -> &'a str {
     t.themes
         .iter()
@@ -325,7 +287,8 @@ fn key_points(s: &mut String, t: &Tables) {
         return;
     }
     s.push_str("<ul class=\"points\">");
-    let top: Vec<_> = ranked(t)
+    let top: Vec<_> = t
+        .ranked()
         .into_iter()
         .filter(|r| r.reports > 0)
         .take(3)
@@ -441,7 +404,7 @@ fn frequency_table(s: &mut String, t: &Tables) {
         }
     }
     s.push_str("<th class=\"num\">首→末年变化<br>(百分点)</th><th class=\"num\">χ² p 值</th><th>显著性</th></tr></thead><tbody>");
-    for (i, r) in ranked(t).into_iter().enumerate() {
+    for (i, r) in t.ranked().into_iter().enumerate() {
         let _ = write!(
             s,
             "<tr><td class=\"num z\">{}</td><td class=\"id z\">{}</td><td class=\"name z\">{}</td><td class=\"z\">{}</td>\
@@ -702,7 +665,7 @@ fn line_chart(s: &mut String, t: &Tables) {
 
 fn bar_chart(s: &mut String, t: &Tables) {
     let st = Styles { themes: &t.themes };
-    let rows = ranked(t);
+    let rows = t.ranked();
     let size = 12.0;
     let label_w = rows
         .iter()
@@ -785,7 +748,7 @@ fn chart(s: &mut String, t: &Tables) {
 }
 
 fn group_heatmap(s: &mut String, t: &Tables) {
-    let dims: Vec<String> = t.by.iter().map(|d| dim_zh(d)).collect();
+    let dims: Vec<&str> = t.by.iter().map(|d| dim_zh(d)).collect();
     let dims_text = if dims.is_empty() {
         "分组".to_string()
     } else {
@@ -837,7 +800,7 @@ fn group_heatmap(s: &mut String, t: &Tables) {
         );
     }
     s.push_str("</tr></thead><tbody>");
-    for r in ranked(t) {
+    for r in t.ranked() {
         let _ = write!(
             s,
             "<tr><td class=\"name\">{} <span class=\"note\">{}</span></td>",
@@ -972,7 +935,7 @@ fn evidence(s: &mut String, t: &Tables) {
     s.push_str(
         "<p class=\"note\">各主题得分最高的原文句子（每份报告优先一句），点击主题展开。</p>",
     );
-    let mut ids: Vec<&str> = ranked(t).into_iter().map(|r| r.theme.as_str()).collect();
+    let mut ids: Vec<&str> = t.ranked().into_iter().map(|r| r.theme.as_str()).collect();
     for k in t.evidence.keys() {
         if !ids.contains(&k.as_str()) {
             ids.push(k);

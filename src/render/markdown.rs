@@ -16,17 +16,6 @@ fn trend_arrow(pp: Option<f64>) -> String {
     }
 }
 
-/// Rows of the top-themes table, most raised first (ties by id).
-fn ranked(t: &Tables) -> Vec<&super::tables::TrendRow> {
-    let mut rows: Vec<_> = t.trends.iter().collect();
-    rows.sort_by(|a, b| {
-        b.reports
-            .cmp(&a.reports)
-            .then_with(|| a.theme.cmp(&b.theme))
-    });
-    rows
-}
-
 /// The Markdown summary.
 pub fn summary_md(t: &Tables) -> String {
     let mut s = String::new();
@@ -47,7 +36,7 @@ pub fn summary_md(t: &Tables) -> String {
         "| theme | 名称 | reports | share | first → last year | χ² p | |"
     );
     let _ = writeln!(s, "| --- | --- | ---: | ---: | --- | ---: | --- |");
-    for r in ranked(t) {
+    for r in t.ranked() {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} |",
@@ -130,7 +119,7 @@ pub fn terminal(t: &Tables, top: usize) -> String {
         "{} reports, {} skipped. Top themes (reports raising them):",
         t.reports_total, t.skipped
     );
-    for r in ranked(t).into_iter().take(top) {
+    for r in t.ranked().into_iter().take(top) {
         let _ = writeln!(
             s,
             "  {:<28} {:>6} {:>7}  {:<16} {}",

@@ -289,11 +289,52 @@ impl Tables {
         }
     }
 
+    /// Trend rows, most raised first (ties by id): the order every renderer lists themes in.
+    pub fn ranked(&self) -> Vec<&TrendRow> {
+        let mut rows: Vec<_> = self.trends.iter().collect();
+        rows.sort_by(|a, b| {
+            b.reports
+                .cmp(&a.reports)
+                .then_with(|| a.theme.cmp(&b.theme))
+        });
+        rows
+    }
+
     /// Theme name by id.
     pub fn name(&self, id: &str) -> &str {
         self.themes
             .iter()
             .find(|t| t.id == id)
             .map_or("", |t| t.name.as_str())
+    }
+}
+
+/// Chinese label of a theme family (`problem` → 问题, `cause` → 原因).
+pub fn family_zh(f: &str) -> &str {
+    match f {
+        "problem" => "问题",
+        "cause" => "原因",
+        other => other,
+    }
+}
+
+/// Chinese label of a statement role.
+pub fn role_zh(r: &str) -> &str {
+    match r {
+        "problem" => "问题",
+        "cause" => "原因",
+        "measure" => "措施",
+        other => other,
+    }
+}
+
+/// Chinese label of a grouping dimension (manifest columns other than the known ones keep their name).
+pub fn dim_zh(d: &str) -> &str {
+    match d {
+        "year" => "年份",
+        "unit" => "单位",
+        "unit_type" => "单位类型",
+        "region" => "地区",
+        other => other,
     }
 }

@@ -3,7 +3,7 @@
 //! The creation date is fixed, so the same tables give the same bytes.
 
 use super::atomic::write_atomic;
-use super::tables::Tables;
+use super::tables::{dim_zh, family_zh, role_zh, Tables};
 use crate::error::{Error, Result};
 use rust_xlsxwriter::{
     Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
@@ -69,33 +69,6 @@ fn width(text: &str) -> f64 {
     text.chars()
         .map(|c| if (c as u32) >= 0x2E80 { 2.0 } else { 1.0 })
         .sum()
-}
-
-fn family_zh(f: &str) -> &str {
-    match f {
-        "problem" => "问题",
-        "cause" => "原因",
-        other => other,
-    }
-}
-
-fn role_zh(r: &str) -> &str {
-    match r {
-        "problem" => "问题",
-        "cause" => "原因",
-        "measure" => "措施",
-        other => other,
-    }
-}
-
-fn dim_zh(d: &str) -> &str {
-    match d {
-        "year" => "年份",
-        "unit" => "单位",
-        "unit_type" => "单位类型",
-        "region" => "地区",
-        other => other,
-    }
 }
 
 struct Formats {
