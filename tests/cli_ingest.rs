@@ -2,40 +2,15 @@
 //! `.docx` keeps its paragraphs in order, bad files in a folder are skipped with a reason while the batch goes on,
 //! and the domain dictionary keeps Party-building terms whole.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{inspect, repo as root, shuzhi};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures").join(name)
-}
-
-fn shuzhi() -> Command {
-    let mut cmd = Command::cargo_bin("shuzhi").expect("the shuzhi binary");
-    cmd.current_dir(root());
-    cmd
-}
-
-/// `shuzhi inspect --json FILE`, parsed.
-fn inspect(path: &Path) -> Value {
-    let out = shuzhi()
-        .arg("inspect")
-        .arg("--json")
-        .arg(path)
-        .output()
-        .expect("run shuzhi inspect");
-    assert!(
-        out.status.success(),
-        "inspect {} failed: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("inspect --json prints JSON")
 }
 
 fn statement_count(report: &Value) -> usize {

@@ -2,30 +2,10 @@
 //! problem, cause and measure statements the fixture was written with; and the example report the project
 //! started from (or a report shaped like it) reads as an analyst reads it.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{inspect, repo as root};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn inspect(path: &Path) -> Value {
-    let out = Command::cargo_bin("shuzhi")
-        .expect("the shuzhi binary")
-        .current_dir(root())
-        .args(["inspect", "--json"])
-        .arg(path)
-        .output()
-        .expect("run shuzhi inspect");
-    assert!(
-        out.status.success(),
-        "inspect {} failed: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("inspect --json prints JSON")
-}
 
 /// Texts of the statements with the given role, in document order.
 fn texts(report: &Value, role: &str) -> Vec<String> {

@@ -1,18 +1,17 @@
 //! Damaged or edited data files stop a command with a message naming the problem, never a silent wrong answer:
 //! model folders (`analyze` exits 1), `labels.jsonl` and `themes.toml` (`corpus stats` names line numbers).
 
+mod common;
+
 use assert_cmd::Command;
+use common::repo;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn shuzhi() -> Command {
-    let mut c = Command::cargo_bin("shuzhi").unwrap();
-    c.current_dir(repo()).timeout(Duration::from_secs(120));
+    let mut c = common::shuzhi();
+    c.timeout(Duration::from_secs(120));
     c
 }
 

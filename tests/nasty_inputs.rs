@@ -5,17 +5,16 @@
 //!
 //! The tests are split so that they run in parallel; each builds its own folder in a tempdir.
 
+mod common;
+
 use assert_cmd::Command;
+use common::repo;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(180);
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn model() -> PathBuf {
     repo().join("models/default")

@@ -1,7 +1,10 @@
 //! Properties that hold for any input: the structure stage keeps its spans honest, decoding and rule matching
 //! never panic; and whole runs are deterministic (thread count and repetition change no output byte).
 
+mod common;
+
 use assert_cmd::Command;
+use common::repo;
 use proptest::prelude::*;
 use shuzhi::structure::{self, markers, roles};
 use shuzhi::themes::Taxonomy;
@@ -192,10 +195,6 @@ proptest! {
 }
 
 // ---- whole runs ----
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn run_analyze(out: &Path, threads: &str) {
     let output = Command::cargo_bin("shuzhi")

@@ -1,20 +1,12 @@
 //! The yearly loop end to end on a small copy of the corpus: train on one year, export the next year's
 //! statements, fill the sheet, import it, retrain, and compare the two models.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{repo, shuzhi};
 use std::collections::HashMap;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shuzhi() -> Command {
-    let mut c = Command::cargo_bin("shuzhi").unwrap();
-    c.current_dir(repo());
-    c
-}
+use std::path::Path;
 
 fn copy_year(src: &Path, dst: &Path, year: &str) {
     fs::create_dir_all(dst.join(year)).unwrap();

@@ -1,0 +1,36 @@
+//! Helpers shared by the integration tests: where the repository is, the binary run from there, and
+//! `inspect --json` parsed.
+// Each test crate uses a different part of this module.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The repository root (where `corpus/` and `models/` are).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `shuzhi` binary, run from the repository root.
+pub fn shuzhi() -> Command {
+    let mut cmd = Command::cargo_bin("shuzhi").expect("the shuzhi binary");
+    cmd.current_dir(repo());
+    cmd
+}
+
+/// `shuzhi inspect --json FILE`, parsed; fails the test if the command fails.
+pub fn inspect(path: &Path) -> Value {
+    let out = shuzhi()
+        .args(["inspect", "--json"])
+        .arg(path)
+        .output()
+        .expect("run shuzhi inspect");
+    assert!(
+        out.status.success(),
+        "inspect {} failed: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("inspect --json prints JSON")
+}
