@@ -4,7 +4,7 @@ use crate::error::SkipReason;
 use crate::ingest::{self, Document, IngestOptions, Source};
 use crate::meta::{self, Manifest, Meta};
 use crate::segment::Segmenter;
-use crate::structure::{self, Role, Structure};
+use crate::structure::{self, Structure};
 
 /// A report after ingest, metadata, structure and segmentation.
 #[derive(Debug, Clone)]
@@ -27,11 +27,6 @@ impl Parsed {
             .zip(self.tokens.iter())
             .enumerate()
             .map(|(i, (s, t))| (i, s, t.as_slice()))
-    }
-
-    /// Whether any statement has the given role.
-    pub fn has_role(&self, role: Role) -> bool {
-        self.structure.statements().any(|s| s.role == role)
     }
 }
 

@@ -222,7 +222,7 @@ fn print_readable(out: &mut impl Write, p: &Parsed, engine: &Engine) -> Result<(
         )?;
         for s in &sec.statements {
             n += 1;
-            let toks = tokens.next().map(|t| t.join(" ")).unwrap_or_default();
+            let toks: &[String] = tokens.next().map(Vec::as_slice).unwrap_or(&[]);
             writeln!(
                 out,
                 "  #{n} {}..{}  {}",
@@ -230,9 +230,8 @@ fn print_readable(out: &mut impl Write, p: &Parsed, engine: &Engine) -> Result<(
                 s.end,
                 ellipsize(&s.text, 60)
             )?;
-            writeln!(out, "      tokens: {}", ellipsize(&toks, 80))?;
-            let t: Vec<String> = p.tokens.get(n - 1).cloned().unwrap_or_default();
-            for h in hits_of(engine, &s.text, &t, s.role) {
+            writeln!(out, "      tokens: {}", ellipsize(&toks.join(" "), 80))?;
+            for h in hits_of(engine, &s.text, toks, s.role) {
                 writeln!(
                     out,
                     "      => {} {} [{} {:.2}] «{}» {}",

@@ -288,18 +288,6 @@ pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReaso
     })
 }
 
-/// Builds a [`Document`] from text already in memory (stdin, tests).
-pub fn from_text(id: &str, text: &str) -> Document {
-    Document {
-        id: id.to_string(),
-        rel: id.to_string(),
-        path: id.to_string(),
-        text: decode::normalize(text),
-        encoding: "UTF-8".into(),
-        warnings: Vec::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
