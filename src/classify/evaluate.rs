@@ -84,6 +84,8 @@ pub struct Evaluation {
     pub model_only: Scores,
     /// Rules alone.
     pub rules_only: Scores,
+    /// linfa-bayes MultinomialNb on the same features, when asked for.
+    pub naive_bayes: Option<Scores>,
 }
 
 fn split_fit_predict(
@@ -104,9 +106,10 @@ fn evaluate_with(
     folds: Vec<(Vec<Example>, Vec<Example>)>,
     names: &[String],
     params: &ModelParams,
+    with_nb: bool,
 ) -> Result<Evaluation> {
     let mut tested = Vec::new();
-    let (mut comb, mut mono) = (Vec::new(), Vec::new());
+    let (mut comb, mut mono, mut nb) = (Vec::new(), Vec::new(), Vec::new());
     let no_rules = ModelParams {
         features: super::features::FeatureParams {
             rule_weight: 0.0,
@@ -117,6 +120,14 @@ fn evaluate_with(
     for (train, test) in folds {
         comb.extend(split_fit_predict(&train, &test, names, params)?);
         mono.extend(split_fit_predict(&train, &test, names, &no_rules)?);
+        if with_nb {
+            let inputs: Vec<_> = train.iter().map(Example::input).collect();
+            let golds: Vec<Vec<usize>> = train.iter().map(|e| e.gold.clone()).collect();
+            let tests: Vec<_> = test.iter().map(Example::input).collect();
+            nb.extend(model::naive_bayes_predict(
+                &inputs, &golds, &tests, names, params,
+            )?);
+        }
         tested.extend(test);
     }
     let n = names.len();
@@ -126,10 +137,12 @@ fn evaluate_with(
         combined: scores(&tested, &comb, n),
         model_only: scores(&tested, &mono, n),
         rules_only: scores(&tested, &predict_rules(&tested), n),
+        naive_bayes: with_nb.then(|| scores(&tested, &nb, n)),
     })
 }
 
-/// Grouped k-fold cross-validation; thresholds are chosen inside each training fold (nested).
+/// Grouped k-fold cross-validation; thresholds are chosen inside each training fold (nested). With `with_nb`,
+/// linfa-bayes MultinomialNb is scored on the same folds.
 ///
 /// # Errors
 /// Too few reports for `k` folds, or a fit failure.
@@ -138,6 +151,7 @@ pub fn cross_validate(
     k: usize,
     names: &[String],
     params: &ModelParams,
+    with_nb: bool,
 ) -> Result<Evaluation> {
     let groups: Vec<String> = examples.iter().map(|e| e.report.clone()).collect();
     let fold_of = model::assign_folds(&groups, k, params.seed);
@@ -160,10 +174,11 @@ pub fn cross_validate(
         folds,
         names,
         params,
+        with_nb,
     )
 }
 
-/// Temporal hold-out: train on years before `year`, test on `year`.
+/// Temporal hold-out: train on years before `year`, test on `year` (`with_nb` as in [`cross_validate`]).
 ///
 /// # Errors
 /// No labelled statements on one side, or a fit failure.
@@ -172,6 +187,7 @@ pub fn temporal(
     year: i32,
     names: &[String],
     params: &ModelParams,
+    with_nb: bool,
 ) -> Result<Evaluation> {
     let train: Vec<Example> = examples
         .iter()
@@ -196,6 +212,7 @@ pub fn temporal(
         vec![(train, test)],
         names,
         params,
+        with_nb,
     )
 }
 

@@ -169,6 +169,70 @@ fn chi2_select(xs: &[Sparse], y: &[bool], text_dim: u32, k: usize) -> Vec<u32> {
     scored.into_iter().take(k).map(|(_, id)| id).collect()
 }
 
+/// A theme's columns: its `k` best text features by chi-square, then every role and rule indicator; sorted.
+fn theme_columns(xs: &[Sparse], y: &[bool], vocab: &Vocabulary, k: usize) -> Vec<u32> {
+    let mut cols = chi2_select(xs, y, vocab.role_base(), k);
+    cols.extend(vocab.role_base()..vocab.dim() as u32);
+    cols.sort_unstable();
+    cols
+}
+
+/// The dense rows × `cols` matrix of sparse vectors (the form linfa takes).
+fn densify(xs: &[Sparse], cols: &[u32]) -> Array2<f32> {
+    let col_of: HashMap<u32, usize> = cols.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+    let mut dense = Array2::<f32>::zeros((xs.len(), cols.len()));
+    for (r, x) in xs.iter().enumerate() {
+        for &(id, v) in x {
+            if let Some(&c) = col_of.get(&id) {
+                dense[[r, c]] = v;
+            }
+        }
+    }
+    dense
+}
+
+/// The baseline the issue asks to compare with: one linfa-bayes MultinomialNb per theme on the same features
+/// and per-theme selection as the logistic models, trained on `train` and applied to `test` (a theme is
+/// predicted when its "yes" class wins). linfa-bayes 0.8.1 prints its fitted arrays to stderr (a leftover
+/// `dbg!`); the caller may want to silence stderr around this call.
+///
+/// # Errors
+/// A theme without positive or without negative training examples, or a failed fit.
+pub fn naive_bayes_predict(
+    train: &[Input],
+    golds: &[Vec<usize>],
+    test: &[Input],
+    theme_names: &[String],
+    params: &ModelParams,
+) -> Result<Vec<Vec<usize>>> {
+    use linfa_bayes::MultinomialNb;
+    let vocab = Vocabulary::fit(train, params.features, theme_names.len());
+    let xs: Vec<Sparse> = train.par_iter().map(|i| vocab.transform(i)).collect();
+    let ts: Vec<Sparse> = test.par_iter().map(|i| vocab.transform(i)).collect();
+    let mut out = vec![Vec::new(); test.len()];
+    for (t, name) in theme_names.iter().enumerate() {
+        let y: Vec<bool> = golds.iter().map(|g| g.contains(&t)).collect();
+        let positives = y.iter().filter(|&&b| b).count();
+        if positives == 0 || positives == y.len() {
+            return Err(Error::Invalid(format!(
+                "theme '{name}': naive Bayes needs positive and negative training statements"
+            )));
+        }
+        let cols = theme_columns(&xs, &y, &vocab, params.k_features);
+        let targets = Array1::from_iter(y.iter().map(|&b| usize::from(b)));
+        let nb = MultinomialNb::params()
+            .fit(&Dataset::new(densify(&xs, &cols), targets))
+            .map_err(|e| Error::Invalid(format!("theme '{name}': naive Bayes failed: {e}")))?;
+        let pred: Array1<usize> = nb.predict(&densify(&ts, &cols));
+        for (i, &p) in pred.iter().enumerate() {
+            if p == 1 {
+                out[i].push(t);
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn fit_theme(
     xs: &[Sparse],
     y: &[bool],
@@ -187,19 +251,8 @@ fn fit_theme(
             "theme '{theme_name}': every training statement carries it; a classifier needs negatives too"
         )));
     }
-    let text_dim = vocab.role_base();
-    let mut cols = chi2_select(xs, y, text_dim, params.k_features);
-    cols.extend(vocab.role_base()..vocab.dim() as u32);
-    cols.sort_unstable();
-    let col_of: HashMap<u32, usize> = cols.iter().enumerate().map(|(i, &c)| (c, i)).collect();
-    let mut dense = Array2::<f32>::zeros((xs.len(), cols.len()));
-    for (r, x) in xs.iter().enumerate() {
-        for &(id, v) in x {
-            if let Some(&c) = col_of.get(&id) {
-                dense[[r, c]] = v;
-            }
-        }
-    }
+    let cols = theme_columns(xs, y, vocab, params.k_features);
+    let dense = densify(xs, &cols);
     let targets = Array1::from_iter(y.iter().copied());
     let ds = Dataset::new(dense, targets);
     let fitted = LogisticRegression::default()
@@ -450,6 +503,42 @@ mod tests {
         let x = m.vocab.transform(&inputs[0]);
         assert!(m.themes[0].prob(&x) > 0.5, "{}", m.themes[0].prob(&x));
         assert!(m.themes[1].prob(&x) < 0.5);
+    }
+
+    #[test]
+    fn naive_bayes_baseline_separates_a_toy_problem() {
+        let texts = [
+            ("党员 老龄化 严重", 0usize),
+            ("党员 年龄 偏大 老龄化", 0),
+            ("老龄化 突出 断层", 0),
+            ("经费 不足 阵地 简陋", 1),
+            ("经费 紧张 保障 不足", 1),
+            ("阵地 面积 小 经费 少", 1),
+        ];
+        let toks: Vec<Vec<String>> = texts
+            .iter()
+            .map(|(t, _)| t.split(' ').map(str::to_string).collect())
+            .collect();
+        let inputs: Vec<Input> = toks
+            .iter()
+            .map(|t| Input {
+                tokens: t,
+                text: "",
+                role: Role::Problem,
+                rules: &[],
+            })
+            .collect();
+        let golds: Vec<Vec<usize>> = texts.iter().map(|(_, g)| vec![*g]).collect();
+        let names = vec!["aging".to_string(), "funds".to_string()];
+        let params = ModelParams {
+            features: FeatureParams {
+                min_df: 1,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let pred = naive_bayes_predict(&inputs, &golds, &inputs[..4], &names, &params).unwrap();
+        assert_eq!(pred, vec![vec![0], vec![0], vec![0], vec![1]]);
     }
 
     #[test]

@@ -74,3 +74,44 @@ pub fn spinner(quiet: bool, msg: &str) -> ProgressBar {
     pb.set_message(msg.to_string());
     pb
 }
+
+/// Sends this process's stderr to /dev/null until dropped (for a library that prints debug output: linfa-bayes
+/// 0.8.1 `dbg!`s its fitted arrays). A no-op where that cannot be done.
+pub struct QuietStderr {
+    #[cfg(unix)]
+    saved: Option<i32>,
+}
+
+impl QuietStderr {
+    pub fn new() -> QuietStderr {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            let saved = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/null")
+                .ok()
+                .and_then(|null| {
+                    // SAFETY: dup/dup2 on valid descriptors; the saved copy is restored and closed on drop.
+                    let saved = unsafe { libc::dup(2) };
+                    (saved >= 0 && unsafe { libc::dup2(null.as_raw_fd(), 2) } >= 0).then_some(saved)
+                });
+            QuietStderr { saved }
+        }
+        #[cfg(not(unix))]
+        QuietStderr {}
+    }
+}
+
+impl Drop for QuietStderr {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(fd) = self.saved.take() {
+            // SAFETY: restores the descriptor saved in `new`.
+            unsafe {
+                libc::dup2(fd, 2);
+                libc::close(fd);
+            }
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! `shuzhi evaluate`: how well the classifier does, measured honestly.
 
-use super::common::{init_threads, spinner, ResourceArgs};
+use super::common::{init_threads, spinner, QuietStderr, ResourceArgs};
 use super::train::{load_examples, HyperArgs};
 use anyhow::Result;
 use serde::Serialize;
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 /// Measure the classifier: grouped cross-validation, temporal hold-out, or a fixed model.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Modes:\n  (default)        grouped k-fold cross-validation (--cv, default 5) and a temporal hold-out on the last year\n  --temporal YEAR  train on the years before YEAR, test on YEAR\n  --model DIR      score an already trained model on the labels (no training)\n\nExamples:\n  shuzhi evaluate\n  shuzhi evaluate --temporal 2025 --json\n  shuzhi evaluate --model models/default --years 2025"
+    after_help = "Modes:\n  (default)        grouped k-fold cross-validation (--cv, default 5) and a temporal hold-out on the last year\n  --temporal YEAR  train on the years before YEAR, test on YEAR\n  --model DIR      score an already trained model on the labels (no training)\n\nExamples:\n  shuzhi evaluate\n  shuzhi evaluate --temporal 2025 --json\n  shuzhi evaluate --temporal 2025 --naive-bayes   # also the linfa-bayes baseline\n  shuzhi evaluate --model models/default --years 2025"
 )]
 pub struct Args {
     /// The corpus folder.
@@ -41,6 +41,9 @@ pub struct Args {
     hyper: HyperArgs,
     #[command(flatten)]
     resources: ResourceArgs,
+    /// Also score linfa-bayes MultinomialNb on the same folds and features (a baseline; slower).
+    #[arg(long)]
+    naive_bayes: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -99,11 +102,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     if let Some(k) = do_cv {
         pb.set_message(format!("{k}-fold cross-validation"));
-        evals.push(evaluate::cross_validate(&examples, k, &names, &params)?);
+        let _quiet = args.naive_bayes.then(QuietStderr::new);
+        evals.push(evaluate::cross_validate(
+            &examples,
+            k,
+            &names,
+            &params,
+            args.naive_bayes,
+        )?);
     }
     if let Some(y) = do_temporal {
         pb.set_message(format!("temporal hold-out {y}"));
-        evals.push(evaluate::temporal(&examples, y, &names, &params)?);
+        let _quiet = args.naive_bayes.then(QuietStderr::new);
+        evals.push(evaluate::temporal(
+            &examples,
+            y,
+            &names,
+            &params,
+            args.naive_bayes,
+        )?);
     }
     pb.finish_and_clear();
     if args.json {
@@ -114,6 +131,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             print_scores(&names, "combined (model + rule features)", &e.combined);
             summary_line("model without rule features", &e.model_only);
             summary_line("rules of themes.toml alone", &e.rules_only);
+            if let Some(nb) = &e.naive_bayes {
+                summary_line("linfa-bayes MultinomialNb", nb);
+            }
             println!();
         }
     }
