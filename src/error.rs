@@ -87,7 +87,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A data file has a bad line (labels, manifest, dictionary, themes).
-    #[error("{path}:{line}: {message}")]
+    #[error("{}", located(.path, *.line, .message))]
     Data {
         /// The file.
         path: PathBuf,
@@ -107,6 +107,15 @@ pub enum Error {
     /// Training or evaluation cannot proceed with these settings or data.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// `file:line: message`, or `file: message` when the whole file is at fault (line 0).
+fn located(path: &std::path::Path, line: usize, message: &str) -> String {
+    if line == 0 {
+        format!("{}: {message}", path.display())
+    } else {
+        format!("{}:{line}: {message}", path.display())
+    }
 }
 
 impl Error {

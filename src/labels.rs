@@ -208,6 +208,7 @@ mod tests {
         let err = parse(Path::new("labels.jsonl"), text, &tax)
             .unwrap_err()
             .to_string();
+        assert!(err.starts_with("labels.jsonl: 2 bad line(s)"), "{err}");
         assert!(err.contains("labels.jsonl:2: bad JSON"), "{err}");
         assert!(
             err.contains("labels.jsonl:3: unknown theme id 'nope'"),

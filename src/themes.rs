@@ -105,8 +105,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
-    text.find(needle)
-        .map(|i| text[..i].lines().count().max(1))
+    line_of_nth(text, needle, 0)
+}
+
+/// 1-based line of the `n`-th (0-based) occurrence of `needle`; 0 when there is none.
+fn line_of_nth(text: &str, needle: &str, n: usize) -> usize {
+    text.match_indices(needle)
+        .nth(n)
+        .map(|(i, _)| text[..i].lines().count().max(1))
         .unwrap_or(0)
 }
 
@@ -139,8 +145,12 @@ impl Taxonomy {
         }
         let mut themes = Vec::new();
         let mut ids = std::collections::HashSet::new();
+        let mut occurrences: std::collections::HashMap<String, usize> = Default::default();
         for t in raw.themes {
-            let at = line_of(text, &format!("\"{}\"", t.id));
+            // The n-th theme with this id is at the n-th place the quoted id appears (a duplicate's own line).
+            let nth = occurrences.entry(t.id.clone()).or_default();
+            let at = line_of_nth(text, &format!("\"{}\"", t.id), *nth);
+            *nth += 1;
             let valid_id = !t.id.is_empty()
                 && t.id
                     .chars()
@@ -351,7 +361,10 @@ mod tests {
         let err = Taxonomy::parse(Path::new("t.toml"), dup)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("duplicate theme id 'x'"), "{err}");
+        assert!(
+            err.starts_with("t.toml:7:") && err.contains("duplicate theme id 'x'"),
+            "the duplicate's own line: {err}"
+        );
         let fam = "format = 1\n[[theme]]\nid = \"x\"\nfamily = \"other\"\nname = \"甲\"\n";
         assert!(Taxonomy::parse(Path::new("t.toml"), fam).is_err());
     }
