@@ -194,6 +194,20 @@ fn missing_model_exits_1_with_a_clear_message() {
 }
 
 #[test]
+fn a_folder_without_reports_exits_1_and_says_so() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let a = shuzhi()
+        .args(["analyze", "--quiet", "--model", "models/default", "--out"])
+        .arg(out.path())
+        .arg(empty.path())
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("no report files"), "{err}");
+}
+
+#[test]
 fn usage_error_exits_2() {
     shuzhi()
         .args(["analyze", "--threads", "many"])

@@ -106,6 +106,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let (engine, _) = Engine::from_model_dir(&args.model)
         .with_context(|| format!("loading the model from {}", args.model.display()))?;
     let (mut sources, walk_skips) = corpus::gather(&args.paths);
+    if sources.is_empty() && walk_skips.is_empty() {
+        let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        bail!(
+            "no report files (.txt, .md, .docx) found in {}",
+            paths.join(", ")
+        );
+    }
     if let Some((k, n)) = args.shard {
         sources.retain(|s| shard_of(&s.id, n) == k);
     }
