@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::segment::Segmenter;
 use crate::structure::{markers::is_han, Role};
 use crate::themes::Taxonomy;
-use features::Input;
+use features::{Input, Sparse};
 use model::Classifier;
 use serde::Serialize;
 use std::path::Path;
@@ -172,6 +172,8 @@ impl Engine {
         match &self.model {
             Some(model) => {
                 let probs = model_probs(model, text, tokens, role, &rules);
+                // Each sentence's vector, made once per statement and only if a model-only hit needs it.
+                let mut sentence_vectors: Option<Vec<((usize, usize), Sparse)>> = None;
                 for t in model.decide(&probs) {
                     let p = probs[t];
                     let rule = rule_hits.iter().find(|h| h.theme == t);
@@ -182,7 +184,12 @@ impl Engine {
                     };
                     let (evidence, cues) = match rule {
                         Some(h) => self.rule_evidence(text, h.span),
-                        None => self.model_evidence(model, t, text, role, &rules),
+                        None => {
+                            let sv = sentence_vectors.get_or_insert_with(|| {
+                                self.sentence_vectors(model, text, role, &rules)
+                            });
+                            model_evidence(model, t, text, sv)
+                        }
                     };
                     hits.push(Hit {
                         theme: t,
@@ -223,59 +230,82 @@ impl Engine {
         )
     }
 
-    fn model_evidence(
+    /// The vector of each sentence of a statement, from one segmentation of the whole statement (jieba
+    /// cuts at sentence punctuation anyway, so a sentence's tokens are the same either way).
+    fn sentence_vectors(
         &self,
         model: &Classifier,
-        theme: usize,
         text: &str,
         role: Role,
         rules: &[usize],
-    ) -> ((usize, usize), Vec<String>) {
-        let tm = &model.themes[theme];
-        // (probability, sentence span, positive feature contributions)
-        type Best = (f32, (usize, usize), Vec<(f32, String)>);
-        let mut best: Option<Best> = None;
-        for (s, e) in sentences(text) {
-            let sent = &text[s..e];
-            let toks: Vec<String> = self
-                .segmenter
-                .tokens(sent)
-                .into_iter()
-                .map(str::to_string)
-                .collect();
-            let x = model.vocab.transform(&Input {
-                tokens: &toks,
-                text: sent,
-                role,
-                rules,
-            });
-            let p = tm.prob(&x);
-            if best.as_ref().is_none_or(|b| p > b.0) {
-                let text_dim = model.vocab.role_base();
-                let mut contrib: Vec<(f32, String)> = x
-                    .iter()
-                    .filter(|(id, _)| *id < text_dim)
-                    .filter_map(|&(id, v)| {
-                        tm.weights
-                            .binary_search_by_key(&id, |(i, _)| *i)
-                            .ok()
-                            .map(|k| (v * tm.weights[k].1, model.vocab.name(id)))
-                    })
-                    .filter(|(c, _)| *c > 0.0)
-                    .collect();
-                contrib.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-                best = Some((p, (s, e), contrib));
-            }
-        }
-        let (_, span, contrib) = best.unwrap_or((0.0, (0, text.len()), Vec::new()));
-        let cues = contrib
+    ) -> Vec<((usize, usize), Sparse)> {
+        let base = text.as_ptr() as usize;
+        let tokens = self.segmenter.tokens(text);
+        let mut i = 0;
+        sentences(text)
             .into_iter()
-            .map(|(_, n)| n.split_once(':').map(|(_, w)| w.to_string()).unwrap_or(n))
-            .filter(|w| !w.is_empty())
-            .take(3)
-            .collect();
-        (char_span(text, span), cues)
+            .map(|(s, e)| {
+                let mut toks: Vec<String> = Vec::new();
+                while let Some(t) = tokens.get(i) {
+                    let at = t.as_ptr() as usize - base;
+                    if at >= e {
+                        break;
+                    }
+                    if at >= s {
+                        toks.push((*t).to_string());
+                    }
+                    i += 1;
+                }
+                let x = model.vocab.transform(&Input {
+                    tokens: &toks,
+                    text: &text[s..e],
+                    role,
+                    rules,
+                });
+                ((s, e), x)
+            })
+            .collect()
     }
+}
+
+/// The sentence that speaks most for a model-only hit, and its strongest words.
+fn model_evidence(
+    model: &Classifier,
+    theme: usize,
+    text: &str,
+    sentence_vectors: &[((usize, usize), Sparse)],
+) -> ((usize, usize), Vec<String>) {
+    let tm = &model.themes[theme];
+    let mut best: Option<(f32, (usize, usize), &Sparse)> = None;
+    for (span, x) in sentence_vectors {
+        let p = tm.prob(x);
+        if best.as_ref().is_none_or(|b| p > b.0) {
+            best = Some((p, *span, x));
+        }
+    }
+    let Some((_, span, x)) = best else {
+        return (char_span(text, (0, text.len())), Vec::new());
+    };
+    let text_dim = model.vocab.role_base();
+    let mut contrib: Vec<(f32, String)> = x
+        .iter()
+        .filter(|(id, _)| *id < text_dim)
+        .filter_map(|&(id, v)| {
+            tm.weights
+                .binary_search_by_key(&id, |(i, _)| *i)
+                .ok()
+                .map(|k| (v * tm.weights[k].1, model.vocab.name(id)))
+        })
+        .filter(|(c, _)| *c > 0.0)
+        .collect();
+    contrib.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let cues = contrib
+        .into_iter()
+        .map(|(_, n)| n.split_once(':').map(|(_, w)| w.to_string()).unwrap_or(n))
+        .filter(|w| !w.is_empty())
+        .take(3)
+        .collect();
+    (char_span(text, span), cues)
 }
 
 #[cfg(test)]

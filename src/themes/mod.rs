@@ -4,15 +4,39 @@
 //! analyst can see why a statement was tagged. The file format is documented at the top of
 //! `models/themes.toml`.
 
+pub mod gate;
+
 use crate::error::{Error, Result};
 use aho_corasick::AhoCorasick;
 use regex::Regex;
+use regex_automata::{meta::Regex as MetaRegex, Anchored, Input};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// The shipped taxonomy, compiled in as a fallback.
-pub const BUILTIN_THEMES: &str = include_str!("../models/themes.toml");
+pub const BUILTIN_THEMES: &str = include_str!("../../models/themes.toml");
+
+/// The leftmost match of `re` that starts at one of the places where a literal of `ids` starts: the same
+/// match as an unanchored search when every match starts with one of those literals.
+fn first_anchored(
+    re: &MetaRegex,
+    text: &str,
+    starts: &[(u32, usize)],
+    ids: &[u32],
+) -> Option<(usize, usize)> {
+    let mut at: Vec<usize> = starts
+        .iter()
+        .filter(|(id, _)| ids.contains(id))
+        .map(|&(_, s)| s)
+        .collect();
+    at.sort_unstable();
+    at.dedup();
+    at.into_iter().find_map(|s| {
+        re.search(&Input::new(text).range(s..).anchored(Anchored::Yes))
+            .map(|m| (m.start(), m.end()))
+    })
+}
 
 /// The two theme families of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
@@ -71,8 +95,8 @@ pub struct Theme {
     pub definition: String,
     /// Literal keywords.
     pub keywords: Vec<String>,
-    /// Regular expressions.
-    pub patterns: Vec<Regex>,
+    /// Regular expressions (the meta engine, which can search anchored at a given position).
+    pub patterns: Vec<MetaRegex>,
     /// Vetoes.
     pub exclude: Vec<Regex>,
 }
@@ -93,9 +117,14 @@ pub struct Taxonomy {
     pub themes: Vec<Theme>,
     /// SHA-256 of the file's bytes, recorded by models to detect a changed taxonomy.
     pub hash: String,
-    keywords: Option<AhoCorasick>,
-    /// keyword index → theme index
-    keyword_theme: Vec<usize>,
+    /// One automaton for every keyword and every gate literal.
+    literals: Option<AhoCorasick>,
+    /// Literal id → themes it is a keyword of.
+    keyword_themes: Vec<Vec<usize>>,
+    /// Per theme, per pattern: sets of literal ids, each of which must have a member in the text.
+    gates: Vec<Vec<Vec<Vec<u32>>>>,
+    /// Per theme, per pattern: literal ids every match starts with, if known.
+    prefixes: Vec<Vec<Option<Vec<u32>>>>,
 }
 
 /// Hex SHA-256 of some bytes.
@@ -143,6 +172,7 @@ impl Taxonomy {
         if raw.themes.is_empty() {
             return Err(Error::data(path, 0, "no [[theme]] entries"));
         }
+        let sources: Vec<Vec<String>> = raw.themes.iter().map(|t| t.patterns.clone()).collect();
         let mut themes = Vec::new();
         let mut ids = std::collections::HashSet::new();
         let mut occurrences: std::collections::HashMap<String, usize> = Default::default();
@@ -190,7 +220,19 @@ impl Taxonomy {
                     })
                     .collect()
             };
-            let patterns = compile(&t.patterns, "pattern")?;
+            let patterns = t
+                .patterns
+                .iter()
+                .map(|p| {
+                    MetaRegex::new(p).map_err(|e| {
+                        Error::data(
+                            path,
+                            line_of(text, p),
+                            format!("theme '{}': pattern '{p}' does not compile: {e}", t.id),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
             let exclude = compile(&t.exclude, "exclude")?;
             if let Some(k) = t.keywords.iter().find(|k| k.trim().is_empty()) {
                 return Err(Error::data(
@@ -209,28 +251,61 @@ impl Taxonomy {
                 exclude,
             });
         }
-        Self::build(themes, sha256_hex(text.as_bytes()))
+        Self::build(themes, &sources, sha256_hex(text.as_bytes()))
     }
 
-    fn build(themes: Vec<Theme>, hash: String) -> Result<Taxonomy> {
-        let mut kw = Vec::new();
-        let mut keyword_theme = Vec::new();
+    fn build(themes: Vec<Theme>, sources: &[Vec<String>], hash: String) -> Result<Taxonomy> {
+        let mut lits: Vec<Vec<u8>> = Vec::new();
+        let mut ids: std::collections::HashMap<Vec<u8>, u32> = std::collections::HashMap::new();
+        let mut intern = |lit: Vec<u8>, lits: &mut Vec<Vec<u8>>| -> u32 {
+            *ids.entry(lit.clone()).or_insert_with(|| {
+                lits.push(lit);
+                (lits.len() - 1) as u32
+            })
+        };
+        let mut keyword_of: Vec<(u32, usize)> = Vec::new();
         for (i, t) in themes.iter().enumerate() {
             for k in &t.keywords {
-                kw.push(k.clone());
-                keyword_theme.push(i);
+                keyword_of.push((intern(k.as_bytes().to_vec(), &mut lits), i));
             }
         }
-        let keywords = if kw.is_empty() {
+        let mut gates: Vec<Vec<Vec<Vec<u32>>>> = Vec::new();
+        let mut prefixes: Vec<Vec<Option<Vec<u32>>>> = Vec::new();
+        for patterns in sources {
+            let (mut g, mut p) = (Vec::new(), Vec::new());
+            for src in patterns {
+                g.push(
+                    gate::required_literals(src)
+                        .into_iter()
+                        .map(|set| set.into_iter().map(|l| intern(l, &mut lits)).collect())
+                        .collect(),
+                );
+                p.push(
+                    gate::prefix_literals(src)
+                        .map(|set| set.into_iter().map(|l| intern(l, &mut lits)).collect()),
+                );
+            }
+            gates.push(g);
+            prefixes.push(p);
+        }
+        let mut keyword_themes = vec![Vec::new(); lits.len()];
+        for (id, t) in keyword_of {
+            if !keyword_themes[id as usize].contains(&t) {
+                keyword_themes[id as usize].push(t);
+            }
+        }
+        let literals = if lits.is_empty() {
             None
         } else {
-            Some(AhoCorasick::new(&kw).map_err(|e| Error::Invalid(format!("keywords: {e}")))?)
+            Some(AhoCorasick::new(&lits).map_err(|e| Error::Invalid(format!("keywords: {e}")))?)
         };
         Ok(Taxonomy {
             themes,
             hash,
-            keywords,
-            keyword_theme,
+            literals,
+            keyword_themes,
+            gates,
+            prefixes,
         })
     }
 
@@ -269,29 +344,77 @@ impl Taxonomy {
         self.themes.is_empty()
     }
 
-    /// Themes whose rules fire on `text`, each once, in theme order, with the span of the first match.
+    /// Themes whose rules fire on `text`, each once, in theme order, with the span of the first match
+    /// (earliest start, then shortest).
     pub fn rule_hits(&self, text: &str) -> Vec<RuleHit> {
         let mut first: Vec<Option<(usize, usize)>> = vec![None; self.themes.len()];
-        if let Some(ac) = &self.keywords {
+        let mut present = vec![false; self.keyword_themes.len()];
+        // (literal id, start) of every literal occurrence: where prefixed patterns can start.
+        let mut starts: Vec<(u32, usize)> = Vec::new();
+        if let Some(ac) = &self.literals {
             for m in ac.find_overlapping_iter(text) {
-                let t = self.keyword_theme[m.pattern().as_usize()];
-                if first[t].is_none_or(|(s, _)| m.start() < s) {
-                    first[t] = Some((m.start(), m.end()));
-                }
-            }
-        }
-        // Each pattern on its own, not one RegexSet: the set of ~240 patterns with bounded Unicode
-        // repetitions outgrows the lazy DFA and falls back to the PikeVM, while a single regex keeps its
-        // literal prefilter and skips most statements at memchr speed (2.8× faster end to end, same hits).
-        for (t, theme) in self.themes.iter().enumerate() {
-            for p in &theme.patterns {
-                if let Some(m) = p.find(text) {
-                    if first[t].is_none_or(|(s, _)| m.start() < s) {
+                let id = m.pattern().as_usize();
+                present[id] = true;
+                starts.push((id as u32, m.start()));
+                for &t in &self.keyword_themes[id] {
+                    if first[t].is_none_or(|cur| (m.start(), m.end()) < cur) {
                         first[t] = Some((m.start(), m.end()));
                     }
                 }
             }
         }
+        // Each pattern on its own, not one RegexSet: the set of ~240 patterns with bounded Unicode
+        // repetitions outgrows the lazy DFA and falls back to the PikeVM. Only the patterns whose literal
+        // gates are all open run, and those with known prefixes run anchored at each place a prefix
+        // occurs, earliest first: an unanchored search of `(党员|…)[^。；]{0,15}…` tracks every 党员 in
+        // reach at once, so its lazy DFA meets new states in nearly every statement.
+        for (t, theme) in self.themes.iter().enumerate() {
+            let rules = theme.patterns.iter().zip(&self.gates[t]);
+            for ((p, gate), prefix) in rules.zip(&self.prefixes[t]) {
+                if !gate
+                    .iter()
+                    .all(|set| set.iter().any(|&i| present[i as usize]))
+                {
+                    continue;
+                }
+                let found = match prefix {
+                    Some(ids) => first_anchored(p, text, &starts, ids),
+                    None => p.find(text).map(|m| (m.start(), m.end())),
+                };
+                if let Some(m) = found {
+                    if first[t].is_none_or(|cur| m < cur) {
+                        first[t] = Some(m);
+                    }
+                }
+            }
+        }
+        self.finish(text, first)
+    }
+
+    /// [`Taxonomy::rule_hits`] without the literal gates: every pattern runs. The reference the gates are
+    /// tested against.
+    pub fn rule_hits_ungated(&self, text: &str) -> Vec<RuleHit> {
+        let mut first: Vec<Option<(usize, usize)>> = vec![None; self.themes.len()];
+        for (t, theme) in self.themes.iter().enumerate() {
+            for k in &theme.keywords {
+                if let Some(s) = text.find(k.as_str()) {
+                    if first[t].is_none_or(|cur| (s, s + k.len()) < cur) {
+                        first[t] = Some((s, s + k.len()));
+                    }
+                }
+            }
+            for p in &theme.patterns {
+                if let Some(m) = p.find(text) {
+                    if first[t].is_none_or(|cur| (m.start(), m.end()) < cur) {
+                        first[t] = Some((m.start(), m.end()));
+                    }
+                }
+            }
+        }
+        self.finish(text, first)
+    }
+
+    fn finish(&self, text: &str, first: Vec<Option<(usize, usize)>>) -> Vec<RuleHit> {
         first
             .into_iter()
             .enumerate()
@@ -345,6 +468,42 @@ mod tests {
             .contains(&"member_aging".to_string()));
         assert!(hits("村集体经济薄弱，多个村仍是空壳村。")
             .contains(&"collective_economy_weak".to_string()));
+    }
+
+    #[test]
+    fn literal_gates_change_no_hit() {
+        // Every labelled statement and every line of the shipped UTF-8 reports: the gated matcher must give
+        // exactly what running every pattern gives.
+        let t = Taxonomy::builtin();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut texts: Vec<String> = std::fs::read_to_string(root.join("labels.jsonl"))
+            .expect("corpus/labels.jsonl")
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["text"].as_str().map(str::to_string))
+            .collect();
+        for year in std::fs::read_dir(&root).expect("corpus").flatten() {
+            for f in std::fs::read_dir(year.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if let Ok(s) = std::fs::read_to_string(f.path()) {
+                    texts.extend(s.lines().map(str::to_string));
+                }
+            }
+        }
+        assert!(texts.len() > 3000, "{}", texts.len());
+        let mut fired = 0;
+        for s in &texts {
+            let gated = t.rule_hits(s);
+            assert_eq!(gated, t.rule_hits_ungated(s), "{s}");
+            fired += gated.len();
+        }
+        assert!(fired > 1000, "{fired}");
+        let open: usize = t.gates.iter().flatten().filter(|g| g.is_empty()).count();
+        let all: usize = t.gates.iter().map(Vec::len).sum();
+        assert!(open * 10 < all, "{open} of {all} patterns have no gate");
     }
 
     #[test]
