@@ -133,12 +133,11 @@ impl Segmenter {
 /// The token filter: drops whitespace, punctuation, numbers (Arabic, full-width, percentages, decimals) and
 /// anonymisation placeholders (***, 000, XX, ○○).
 pub fn keep_token(t: &str) -> bool {
-    let mut has_word_char = false;
-    for c in t.chars() {
-        if c.is_alphanumeric() && !c.is_numeric() {
-            has_word_char = true;
-        }
-    }
+    // Common Han characters first (all letters, none numeric): they are most tokens, and the general
+    // Unicode tables are slow for them.
+    let has_word_char = t
+        .chars()
+        .any(|c| matches!(c as u32, 0x4E00..=0x9FFF) || (c.is_alphanumeric() && !c.is_numeric()));
     if !has_word_char {
         return false;
     }

@@ -12,6 +12,32 @@ use std::collections::HashMap;
 /// A sparse vector: (feature id, value), sorted by id.
 pub type Sparse = Vec<(u32, f32)>;
 
+/// The multiply-rotate hash of rustc (FxHash): feature names are short, trusted strings looked up millions
+/// of times, where SipHash's protection against crafted keys costs more than the lookup itself.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
 /// What a statement offers to the feature extractor.
 #[derive(Debug, Clone)]
 pub struct Input<'a> {
@@ -100,7 +126,7 @@ pub struct Vocabulary {
     /// Number of themes (rule indicators).
     pub n_themes: usize,
     #[serde(skip)]
-    index: HashMap<String, u32>,
+    index: FxMap<String, u32>,
 }
 
 const ROLES: [Role; 3] = [Role::Problem, Role::Cause, Role::Measure];
@@ -109,10 +135,13 @@ impl Vocabulary {
     /// Builds the vocabulary from training statements: features in at least `min_df` of them, sorted by name
     /// so that the same data always gives the same ids.
     pub fn fit(inputs: &[Input], params: FeatureParams, n_themes: usize) -> Vocabulary {
-        let df: HashMap<String, u32> = inputs
+        let df: FxMap<String, u32> = inputs
             .par_iter()
-            .fold(HashMap::new, |mut acc: HashMap<String, u32>, inp| {
-                let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+            .fold(FxMap::default, |mut acc: FxMap<String, u32>, inp| {
+                let mut seen: std::collections::HashSet<
+                    String,
+                    std::hash::BuildHasherDefault<FxHasher>,
+                > = Default::default();
                 raw_terms(inp, &params, |t| {
                     if !seen.contains(t) {
                         seen.insert(t.to_string());
@@ -123,7 +152,7 @@ impl Vocabulary {
                 }
                 acc
             })
-            .reduce(HashMap::new, |mut a, b| {
+            .reduce(FxMap::default, |mut a, b| {
                 for (k, v) in b {
                     *a.entry(k).or_insert(0) += v;
                 }
@@ -144,7 +173,7 @@ impl Vocabulary {
             terms: terms.into_iter().map(|(t, _)| t).collect(),
             idf,
             n_themes,
-            index: HashMap::new(),
+            index: FxMap::default(),
         };
         v.rebuild_index();
         v
@@ -212,18 +241,19 @@ impl Vocabulary {
 
     /// The TF-IDF vector of a statement (sublinear tf, L2-normalised text part), plus indicators.
     pub fn transform(&self, input: &Input) -> Sparse {
-        let mut counts: HashMap<u32, u32> = HashMap::new();
+        let mut ids: Vec<u32> = Vec::with_capacity(3 * input.tokens.len() + input.text.len() / 3);
         raw_terms(input, &self.params, |t| {
             if let Some(&id) = self.index.get(t) {
-                *counts.entry(id).or_insert(0) += 1;
+                ids.push(id);
             }
         });
-        let mut v: Sparse = counts
-            .into_iter()
-            .map(|(id, c)| (id, (1.0 + (c as f32).ln()) * self.idf[id as usize]))
-            .collect();
-        // Sorted before summing: float addition order must not depend on hash order.
-        v.sort_unstable_by_key(|(id, _)| *id);
+        // Sorted, then counted by runs: ids in order, so float sums never depend on hash order.
+        ids.sort_unstable();
+        let mut v: Sparse = Vec::with_capacity(ids.len() + 1 + input.rules.len());
+        for run in ids.chunk_by(|a, b| a == b) {
+            let (id, c) = (run[0], run.len());
+            v.push((id, (1.0 + (c as f32).ln()) * self.idf[id as usize]));
+        }
         let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
             for (_, x) in &mut v {

@@ -117,12 +117,64 @@ pub struct Classifier {
     pub vocab: Vocabulary,
     /// One model per theme, in taxonomy order.
     pub themes: Vec<ThemeModel>,
+    #[serde(skip)]
+    table: WeightTable,
+}
+
+/// All themes' weights as one feature-major table, built on first use: scoring a statement then touches
+/// one row per feature it has, instead of merging it with every theme's weight list. A classifier's
+/// weights are fixed once it has scored (thresholds may still change: they are not in the table).
+#[derive(Debug, Clone, Default)]
+struct WeightTable(std::sync::OnceLock<Vec<f32>>);
+
+impl PartialEq for WeightTable {
+    fn eq(&self, _: &Self) -> bool {
+        // A cache of the weights: equal classifiers are equal whether or not it is built.
+        true
+    }
 }
 
 impl Classifier {
-    /// Probabilities of every theme for one vectorised statement.
+    /// A classifier from its parts.
+    pub fn new(params: ModelParams, vocab: Vocabulary, themes: Vec<ThemeModel>) -> Classifier {
+        Classifier {
+            params,
+            vocab,
+            themes,
+            table: WeightTable::default(),
+        }
+    }
+
+    /// Probabilities of every theme for one vectorised statement. The same values, bit for bit, as
+    /// [`ThemeModel::prob`] of each theme: the products are added in the same (feature id) order.
     pub fn probs(&self, x: &Sparse) -> Vec<f32> {
-        self.themes.iter().map(|t| t.prob(x)).collect()
+        let n = self.themes.len();
+        let table = self.table.0.get_or_init(|| {
+            let dim = self
+                .themes
+                .iter()
+                .flat_map(|t| t.weights.iter().map(|(id, _)| *id as usize + 1))
+                .max()
+                .unwrap_or(0);
+            let mut w = vec![0.0f32; dim * n];
+            for (t, m) in self.themes.iter().enumerate() {
+                for &(id, v) in &m.weights {
+                    w[id as usize * n + t] = v;
+                }
+            }
+            w
+        });
+        let mut z: Vec<f32> = self.themes.iter().map(|t| t.intercept).collect();
+        for &(id, v) in x {
+            if let Some(row) = table.get(id as usize * n..(id as usize + 1) * n) {
+                for (zt, wt) in z.iter_mut().zip(row) {
+                    if *wt != 0.0 {
+                        *zt += v * wt;
+                    }
+                }
+            }
+        }
+        z.into_iter().map(|z| 1.0 / (1.0 + (-z).exp())).collect()
     }
 
     /// The themes whose probability reaches their threshold, in theme order.
@@ -319,11 +371,7 @@ pub fn fit(
             t
         })
         .collect();
-    Ok(Classifier {
-        params: *params,
-        vocab,
-        themes,
-    })
+    Ok(Classifier::new(*params, vocab, themes))
 }
 
 /// Deterministic fold of each group (report), balanced, shuffled by `seed`.
@@ -503,6 +551,17 @@ mod tests {
         let x = m.vocab.transform(&inputs[0]);
         assert!(m.themes[0].prob(&x) > 0.5, "{}", m.themes[0].prob(&x));
         assert!(m.themes[1].prob(&x) < 0.5);
+        // The table-driven scorer gives each theme's own probability, bit for bit, also for unseen ids.
+        for inp in &inputs {
+            let x = m.vocab.transform(inp);
+            let each: Vec<u32> = m.themes.iter().map(|t| t.prob(&x).to_bits()).collect();
+            let all: Vec<u32> = m.probs(&x).iter().map(|p| p.to_bits()).collect();
+            assert_eq!(each, all);
+        }
+        let odd: Sparse = vec![(0, 0.5), (u32::MAX - 1, 3.0)];
+        let each: Vec<f32> = m.themes.iter().map(|t| t.prob(&odd)).collect();
+        assert_eq!(each, m.probs(&odd));
+        assert_eq!(m, m.clone(), "the table is a cache, not part of the model");
     }
 
     #[test]
