@@ -5,6 +5,7 @@ pub mod card;
 pub mod dataset;
 pub mod evaluate;
 pub mod features;
+pub mod linear;
 pub mod metrics;
 pub mod model;
 pub mod persist;
@@ -123,7 +124,12 @@ impl Engine {
     /// See [`persist::load`]; also a taxonomy or dictionary that no longer parses.
     pub fn from_model_dir(dir: &Path) -> Result<(Engine, persist::ModelDir)> {
         let m = persist::load(dir)?;
-        let taxonomy = Taxonomy::parse(&dir.join(persist::THEMES_FILE), &m.themes_toml)?;
+        // jieba's dictionary and the rule automata are the slow parts of start-up: built side by side.
+        let (taxonomy, segmenter) = rayon::join(
+            || Taxonomy::parse(&dir.join(persist::THEMES_FILE), &m.themes_toml),
+            || Segmenter::new(&dir.join(persist::DICT_FILE), &m.userdict, &m.stopwords),
+        );
+        let taxonomy = taxonomy?;
         let ids: Vec<&str> = taxonomy.themes.iter().map(|t| t.id.as_str()).collect();
         if ids
             != m.body
@@ -137,7 +143,7 @@ impl Engine {
                 message: "theme ids differ from the taxonomy copy; retrain".into(),
             });
         }
-        let segmenter = Segmenter::new(&dir.join(persist::DICT_FILE), &m.userdict, &m.stopwords)?;
+        let segmenter = segmenter?;
         Ok((
             Engine {
                 taxonomy,
