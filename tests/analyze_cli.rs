@@ -223,7 +223,15 @@ fn usage_error_exits_2() {
 fn train_rebuilds_the_shipped_model_byte_for_byte() {
     let out = tempfile::tempdir().unwrap();
     shuzhi()
-        .args(["train", "--quiet", "--corpus", "corpus", "--out"])
+        .args([
+            "train",
+            "--quiet",
+            "--corpus",
+            "corpus",
+            "--holdout",
+            "2025",
+            "--out",
+        ])
         .arg(out.path())
         .assert()
         .success();
@@ -254,4 +262,50 @@ fn train_rebuilds_the_shipped_model_byte_for_byte() {
             );
         }
     }
+}
+
+#[test]
+fn dual_solver_trains_deterministic_models_that_analyze_uses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = |out: &Path| {
+        shuzhi()
+            .args([
+                "train",
+                "--quiet",
+                "--corpus",
+                "corpus",
+                "--years",
+                "2024-2025",
+                "--solver",
+                "dual",
+                "--alpha",
+                "0.0625",
+                "--threshold-folds",
+                "3",
+                "--out",
+            ])
+            .arg(out)
+            .assert()
+            .success();
+    };
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    train(&a);
+    train(&b);
+    let model = read(&a.join("model.json"));
+    assert_eq!(model, read(&b.join("model.json")), "same data, same bytes");
+    assert!(String::from_utf8_lossy(&model).contains("\"dual\""));
+    let card = String::from_utf8(read(&a.join("MODEL.md"))).unwrap();
+    assert!(card.contains("sparse dual coordinate descent"), "{card}");
+    assert!(card.contains("--solver dual --alpha 0.0625"), "{card}");
+    let out = tmp.path().join("out");
+    shuzhi()
+        .args(["analyze", "--quiet", "corpus/2025", "--model"])
+        .arg(&a)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let mentions = std::fs::read_to_string(out.join("mentions.jsonl")).unwrap();
+    assert!(mentions.lines().count() > 100, "{}", mentions.lines().count());
+    assert!(mentions.contains("\"source\":\"model\""));
 }

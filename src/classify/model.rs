@@ -14,6 +14,28 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
+/// The optimiser of the per-theme logistic regressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Solver {
+    /// linfa-logistic (L-BFGS on a dense matrix of each theme's `k_features` chi-square-selected features).
+    #[default]
+    Linfa,
+    /// Dual coordinate descent on sparse rows over the whole vocabulary ([`super::linear`], C = 1/alpha):
+    /// the same model family, for training sets too large for dense matrices.
+    Dual,
+}
+
+impl Solver {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Solver::Linfa => "linfa",
+            Solver::Dual => "dual",
+        }
+    }
+}
+
 /// Hyper-parameters, checked before any fitting starts (see [`ModelParams::check`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ModelParams {
@@ -29,6 +51,9 @@ pub struct ModelParams {
     pub cv_folds: usize,
     /// Seed for fold assignment.
     pub seed: u64,
+    /// Optimiser (models written before it existed used linfa).
+    #[serde(default)]
+    pub solver: Solver,
 }
 
 impl Default for ModelParams {
@@ -40,6 +65,7 @@ impl Default for ModelParams {
             max_iterations: 150,
             cv_folds: 5,
             seed: 42,
+            solver: Solver::Linfa,
         }
     }
 }
@@ -52,6 +78,12 @@ impl ModelParams {
     pub fn check(self) -> Result<Self> {
         if self.k_features == 0 {
             return Err(Error::Invalid("k_features must be at least 1".into()));
+        }
+        if self.solver == Solver::Dual && self.alpha <= 0.0 {
+            return Err(Error::Invalid(format!(
+                "alpha must be > 0 with the dual solver (C = 1/alpha), got {}",
+                self.alpha
+            )));
         }
         if !(self.alpha.is_finite() && self.alpha >= 0.0) {
             return Err(Error::Invalid(format!(
@@ -92,6 +124,15 @@ impl ThemeModel {
     /// P(theme | x).
     pub fn prob(&self, x: &Sparse) -> f32 {
         let mut z = self.intercept;
+        if self.weights.len() > 16 * x.len() {
+            // Few features against many weights: look each one up (same order of additions).
+            for &(id, v) in x {
+                if let Ok(k) = self.weights.binary_search_by_key(&id, |&(j, _)| j) {
+                    z += v * self.weights[k].1;
+                }
+            }
+            return 1.0 / (1.0 + (-z).exp());
+        }
         let (mut i, mut j) = (0, 0);
         while i < x.len() && j < self.weights.len() {
             match x[i].0.cmp(&self.weights[j].0) {
@@ -302,6 +343,21 @@ fn fit_theme(
         return Err(Error::Invalid(format!(
             "theme '{theme_name}': every training statement carries it; a classifier needs negatives too"
         )));
+    }
+    if params.solver == Solver::Dual {
+        let lp = super::linear::LinearParams {
+            loss: super::linear::Loss::Logistic,
+            c: 1.0 / params.alpha,
+            max_iter: params.max_iterations as usize,
+            seed: params.seed,
+            ..Default::default()
+        };
+        let m = super::linear::fit_binary(xs, y, &lp).map_err(|e| {
+            Error::Invalid(format!(
+                "theme '{theme_name}': logistic regression failed: {e}"
+            ))
+        })?;
+        return Ok(m.to_theme_model());
     }
     let cols = theme_columns(xs, y, vocab, params.k_features);
     let dense = densify(xs, &cols);

@@ -1,13 +1,13 @@
 //! `shuzhi train`: fit a model on labelled reports and write a model folder with its card.
 
 use super::common::{init_threads, spinner, ResourceArgs};
-use anyhow::{bail, Result};
-use shuzhi::classify::card;
+use anyhow::{bail, Context, Result};
 use shuzhi::classify::dataset::{self, parse_years, Example};
 use shuzhi::classify::features::FeatureParams;
 use shuzhi::classify::metrics;
-use shuzhi::classify::model::{self, ModelParams};
+use shuzhi::classify::model::{self, ModelParams, Solver};
 use shuzhi::classify::persist::{self, ModelBody, ModelDir, TrainingSummary};
+use shuzhi::classify::{card, evaluate};
 use shuzhi::corpus::Corpus;
 use shuzhi::themes::sha256_hex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,6 +35,10 @@ pub struct Args {
     /// Seed for fold assignment (same data and seed give a byte-identical model).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Also train on the years before YEAR alone, test on YEAR, and put the comparison with the rules
+    /// alone in MODEL.md (the model itself is still trained on every year).
+    #[arg(long, value_name = "YEAR")]
+    pub holdout: Option<i32>,
     #[command(flatten)]
     pub hyper: HyperArgs,
     #[command(flatten)]
@@ -65,6 +69,17 @@ pub struct HyperArgs {
     /// Weight of rule-hit features (0 = model without rules).
     #[arg(long, default_value_t = FeatureParams::default().rule_weight)]
     pub rule_weight: f32,
+    /// Optimiser: linfa (linfa-logistic on each theme's --k-features best features) or dual (sparse dual
+    /// coordinate descent over the whole vocabulary, C = 1/alpha; for large training sets).
+    #[arg(long, value_enum, default_value_t = SolverArg::Linfa)]
+    pub solver: SolverArg,
+}
+
+/// `--solver` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum SolverArg {
+    Linfa,
+    Dual,
 }
 
 impl HyperArgs {
@@ -79,6 +94,10 @@ impl HyperArgs {
             alpha: self.alpha,
             cv_folds: self.threshold_folds,
             seed,
+            solver: match self.solver {
+                SolverArg::Linfa => Solver::Linfa,
+                SolverArg::Dual => Solver::Dual,
+            },
             ..ModelParams::default()
         }
         .check()?)
@@ -178,7 +197,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(y) = &args.years {
         command.push_str(&format!(" --years {y}"));
     }
-    let card_text = card::render(&body, &res.taxonomy, &command);
+    if params.solver != Solver::Linfa {
+        command.push_str(&format!(
+            " --solver {} --alpha {}",
+            params.solver.as_str(),
+            params.alpha
+        ));
+    }
+    let holdout = match args.holdout {
+        Some(year) => {
+            let pb = spinner(args.quiet, &format!("temporal hold-out {year}"));
+            let e = evaluate::temporal(&examples, year, &names, &params, false)
+                .with_context(|| format!("--holdout {year}"))?;
+            pb.finish_and_clear();
+            command.push_str(&format!(" --holdout {year}"));
+            Some(e)
+        }
+        None => None,
+    };
+    let card_text = card::render(&body, &res.taxonomy, &command, holdout.as_ref());
     persist::save(
         &args.out,
         &ModelDir {
