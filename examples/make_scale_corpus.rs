@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example make_scale_corpus -- --out DIR --n 20000 --seed 7 [--bytes TARGET] [--labels]
+//!     [--name-pool P]
 //! cargo run --release --example make_scale_corpus -- --cut-only DIR --threads N [--rounds 3]
 //! ```
 //!
@@ -18,6 +19,11 @@
 //! fragment lies in a statement that was copied is carried over (with the same number and name
 //! substitutions), and kept only if the generated report's structure puts the fragment in exactly one
 //! statement — so `shuzhi train --corpus DIR` accepts it.
+//!
+//! `--name-pool P` draws unit names from P made-up name stems (each combined with the kind of unit of the
+//! skeleton, so at most P × the shipped units' kinds distinct units), as a real corpus has the same units
+//! year after year; without it every report gets a fresh name, and the number of distinct units (each a row
+//! of the persistence table) grows with the corpus.
 //!
 //! `--cut-only DIR --threads N` reads every `.txt` under DIR into memory, then times jieba-rs `cut` (HMM on,
 //! with the shipped user dictionary of `models/default`) over all texts on N threads, `--rounds` times, and
@@ -251,11 +257,12 @@ impl Subst {
     }
 }
 
-fn new_unit(old: Option<&str>, rng: &mut Rng) -> String {
-    let chars: Vec<char> = NAME_CHARS.chars().collect();
-    let mut name = String::new();
-    name.push(chars[rng.below(chars.len())]);
-    name.push(chars[rng.below(chars.len())]);
+fn new_unit(old: Option<&str>, rng: &mut Rng, pool: &[String]) -> String {
+    let name = if pool.is_empty() {
+        new_prefix(rng)
+    } else {
+        pool[rng.below(pool.len())].clone()
+    };
     match old {
         Some(u) => {
             let n = u.chars().count();
@@ -265,6 +272,15 @@ fn new_unit(old: Option<&str>, rng: &mut Rng) -> String {
         }
         None => name + "镇",
     }
+}
+
+/// Two made-up characters that start a unit name.
+fn new_prefix(rng: &mut Rng) -> String {
+    let chars: Vec<char> = NAME_CHARS.chars().collect();
+    let mut name = String::new();
+    name.push(chars[rng.below(chars.len())]);
+    name.push(chars[rng.below(chars.len())]);
+    name
 }
 
 fn parse_bytes(s: &str) -> u64 {
@@ -280,7 +296,14 @@ fn parse_bytes(s: &str) -> u64 {
         * mult as f64) as u64
 }
 
-fn generate(out: &Path, n: usize, seed: u64, target: Option<u64>, with_labels: bool) {
+fn generate(
+    out: &Path,
+    n: usize,
+    seed: u64,
+    target: Option<u64>,
+    with_labels: bool,
+    name_pool: usize,
+) {
     let root = Path::new("corpus");
     let (reports, stmts) = load_corpus(root);
     assert!(!reports.is_empty(), "no reports under corpus/");
@@ -294,6 +317,8 @@ fn generate(out: &Path, n: usize, seed: u64, target: Option<u64>, with_labels: b
         by_role.entry(s.role).or_default().push(i);
     }
     let mut rng = Rng(seed ^ 0x5EED_0000_0000_0000);
+    let mut pool_rng = Rng(seed ^ 0x0000_0000_9001_0000);
+    let pool: Vec<String> = (0..name_pool).map(|_| new_prefix(&mut pool_rng)).collect();
     std::fs::create_dir_all(out).expect("create --out");
     let mut manifest = String::from("path,year,unit,unit_type,region\n");
     let mut label_lines = String::new();
@@ -309,7 +334,7 @@ fn generate(out: &Path, n: usize, seed: u64, target: Option<u64>, with_labels: b
         let year = 2019 + rng.below(7) as i32;
         let mut subst = Subst {
             from_unit: skel.unit.clone(),
-            to_unit: new_unit(skel.unit.as_deref(), &mut rng),
+            to_unit: new_unit(skel.unit.as_deref(), &mut rng, &pool),
             year_shift: year - skel.year,
             max_year: year + 1,
             numbers: HashMap::new(),
@@ -471,12 +496,13 @@ fn main() {
         return;
     }
     let Some(out) = get("--out") else {
-        eprintln!("usage: make_scale_corpus --out DIR [--n 20000] [--seed 7] [--bytes TARGET] [--labels]\n       make_scale_corpus --cut-only DIR [--threads N] [--rounds 3]");
+        eprintln!("usage: make_scale_corpus --out DIR [--n 20000] [--seed 7] [--bytes TARGET] [--labels] [--name-pool P]\n       make_scale_corpus --cut-only DIR [--threads N] [--rounds 3]");
         std::process::exit(2);
     };
     let n = get("--n").map_or(20_000, |v| v.parse().expect("--n N"));
     let seed = get("--seed").map_or(7, |v| v.parse().expect("--seed N"));
     let target = get("--bytes").map(|b| parse_bytes(&b));
     let labels = args.iter().any(|a| a == "--labels");
-    generate(Path::new(&out), n, seed, target, labels);
+    let pool = get("--name-pool").map_or(0, |v| v.parse().expect("--name-pool N"));
+    generate(Path::new(&out), n, seed, target, labels, pool);
 }

@@ -36,8 +36,8 @@ pub fn gather(paths: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
 pub fn manifests(sources: &[Source]) -> Result<Manifests> {
     let mut out = Manifests::new();
     for s in sources {
-        if !out.contains_key(&s.root) {
-            out.insert(s.root.clone(), Manifest::load(&s.root)?);
+        if !out.contains_key(&*s.root) {
+            out.insert(s.root.to_path_buf(), Manifest::load(&s.root)?);
         }
     }
     Ok(out)
@@ -53,7 +53,7 @@ pub fn parse(
     seg: &Segmenter,
     opts: &IngestOptions,
 ) -> std::result::Result<Parsed, crate::error::SkipReason> {
-    let manifest = manifests.get(&s.root).and_then(|m| m.as_ref());
+    let manifest = manifests.get(&*s.root).and_then(|m| m.as_ref());
     pipeline::parse_source(s, opts, manifest, seg)
 }
 

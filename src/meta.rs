@@ -8,7 +8,7 @@ use regex::Regex;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 /// What is known about a report besides its text.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -23,13 +23,15 @@ pub struct Meta {
     pub groups: BTreeMap<String, String>,
 }
 
-/// One row of `manifest.csv`.
+/// One row of `manifest.csv`. Values are shared between rows (a unit appears once a year): a manifest of a
+/// few hundred thousand reports then costs tens of megabytes, not hundreds.
 #[derive(Debug, Clone, Default)]
 pub struct ManifestRow {
     year: Option<i32>,
-    unit: Option<String>,
-    unit_type: Option<String>,
-    extra: BTreeMap<String, String>,
+    unit: Option<Arc<str>>,
+    unit_type: Option<Arc<str>>,
+    /// (index into `Manifest::extra_columns`, value)
+    extra: Vec<(usize, Arc<str>)>,
 }
 
 /// `manifest.csv` of a corpus root: `path,year,unit,unit_type` plus any extra columns.
@@ -76,6 +78,14 @@ impl Manifest {
             .filter(|h| !["path", "year", "unit", "unit_type"].contains(&h.as_str()))
             .cloned()
             .collect();
+        let extra_cols: Vec<Option<usize>> = extra_columns.iter().map(|n| col(n)).collect();
+        let mut shared: HashMap<String, Arc<str>> = HashMap::new();
+        let mut intern = |v: String| -> Arc<str> {
+            shared
+                .entry(v)
+                .or_insert_with_key(|k| Arc::from(k.as_str()))
+                .clone()
+        };
         let mut rows = HashMap::new();
         for (i, rec) in rdr.records().enumerate() {
             let line = i + 2;
@@ -98,21 +108,20 @@ impl Manifest {
                 ),
                 None => None,
             };
-            let mut extra = BTreeMap::new();
-            for name in &extra_columns {
-                if let Some(v) = get(col(name)) {
-                    extra.insert(name.clone(), v);
+            let mut extra = Vec::new();
+            for (k, &c) in extra_cols.iter().enumerate() {
+                if let Some(v) = get(c) {
+                    extra.push((k, intern(v)));
                 }
             }
-            rows.insert(
-                key,
-                ManifestRow {
-                    year,
-                    unit: get(unit_col),
-                    unit_type: get(type_col),
-                    extra,
-                },
-            );
+            extra.shrink_to_fit();
+            let row = ManifestRow {
+                year,
+                unit: get(unit_col).map(&mut intern),
+                unit_type: get(type_col).map(&mut intern),
+                extra,
+            };
+            rows.insert(key, row);
         }
         Ok(Manifest {
             rows,
@@ -358,6 +367,14 @@ pub fn derive(
     warnings: &mut Vec<String>,
 ) -> Meta {
     let row = manifest.and_then(|m| m.rows.get(id));
+    let groups: BTreeMap<String, String> = match (manifest, row) {
+        (Some(m), Some(r)) => r
+            .extra
+            .iter()
+            .map(|(k, v)| (m.extra_columns[*k].clone(), v.to_string()))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
     let title = head_lines(text).first().copied().unwrap_or("").to_string();
     let year = row
         .and_then(|r| r.year)
@@ -374,23 +391,25 @@ pub fn derive(
         }
     }
     let unit = row
-        .and_then(|r| r.unit.clone())
+        .and_then(|r| r.unit.as_deref().map(str::to_string))
         .or_else(|| unit_from_text(text))
         .or_else(|| {
             let file = id.rsplit('/').next().unwrap_or(id);
             let stem = file.rsplit_once('.').map(|(s, _)| s).unwrap_or(file);
             (!stem.is_empty()).then(|| stem.to_string())
         });
-    let unit_type = row.and_then(|r| r.unit_type.clone()).or_else(|| {
-        unit.as_deref()
-            .and_then(|u| unit_type_of(u, &title))
-            .map(str::to_string)
-    });
+    let unit_type = row
+        .and_then(|r| r.unit_type.as_deref().map(str::to_string))
+        .or_else(|| {
+            unit.as_deref()
+                .and_then(|u| unit_type_of(u, &title))
+                .map(str::to_string)
+        });
     Meta {
         year,
         unit,
         unit_type,
-        groups: row.map(|r| r.extra.clone()).unwrap_or_default(),
+        groups,
     }
 }
 

@@ -11,7 +11,7 @@ use shuzhi::analysis::analyze_report;
 use shuzhi::classify::Engine;
 use shuzhi::corpus;
 use shuzhi::error::SkipReason;
-use shuzhi::ingest::{self, IngestOptions};
+use shuzhi::ingest::{self, IngestOptions, Source};
 use shuzhi::render::atomic::{clean_litter, write_atomic, AtomicFile};
 use shuzhi::render::{csv_out, html, markdown, tables::Tables, xlsx};
 use std::collections::HashMap;
@@ -95,6 +95,8 @@ fn progress(quiet: bool, n: u64) -> ProgressBar {
 }
 
 type Outcome = Result<(ReportRecord, Vec<Mention>, Vec<String>), SkipReason>;
+/// One chunk of sources with the outcome of each (and its size in bytes).
+type Processed<'a> = (&'a [Source], Vec<(u64, Outcome)>);
 
 pub fn run(args: Args) -> Result<ExitCode> {
     init_threads(args.threads)?;
@@ -103,9 +105,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             bail!("--by: empty dimension name");
         }
     }
-    let (engine, _) = Engine::from_model_dir(&args.model)
-        .with_context(|| format!("loading the model from {}", args.model.display()))?;
-    let (mut sources, walk_skips) = corpus::gather(&args.paths);
+    // Loading the model and walking the folders do not depend on each other.
+    let (engine, (mut sources, walk_skips)) = rayon::join(
+        || Engine::from_model_dir(&args.model),
+        || corpus::gather(&args.paths),
+    );
+    let (engine, _) =
+        engine.with_context(|| format!("loading the model from {}", args.model.display()))?;
     if sources.is_empty() && walk_skips.is_empty() {
         let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
         bail!(
@@ -157,17 +163,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let near_dups = args.near_duplicates;
     let mut nd_index = shuzhi::neardup::Index::new();
     let mut held: Vec<ReportRecord> = Vec::new();
-    for part in sources.chunks(chunk) {
-        if interrupted.load(Ordering::SeqCst) {
-            pb.abandon();
-            eprintln!(
-                "shuzhi: interrupted; previous outputs in {} are unchanged",
-                args.out.display()
-            );
-            return Ok(ExitCode::from(130));
-        }
-        let results: Vec<(u64, Outcome)> = part
-            .par_iter()
+    let process = |part: &[Source]| -> Vec<(u64, Outcome)> {
+        part.par_iter()
             .map(|s| {
                 let size = std::fs::metadata(&s.path).map(|m| m.len()).unwrap_or(0);
                 let r = corpus::parse(s, &manifests, &engine.segmenter, &opts).map(|p| {
@@ -181,7 +178,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 });
                 (size, r)
             })
-            .collect();
+            .collect()
+    };
+    // Writes one processed chunk, in input order: the only serial step, so it runs while the workers
+    // process the next chunk.
+    let mut write = |part: &[Source], results: Vec<(u64, Outcome)>| -> Result<()> {
         for (s, (size, r)) in part.iter().zip(results) {
             bytes_done += size;
             match r {
@@ -205,6 +206,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
         pb.inc(part.len() as u64);
         let secs = started.elapsed().as_secs_f64().max(1e-9);
         pb.set_message(format!("{:.1} MB/s", bytes_done as f64 / 1e6 / secs));
+        Ok(())
+    };
+    let mut pending: Option<Processed> = None;
+    for part in sources.chunks(chunk) {
+        if interrupted.load(Ordering::SeqCst) {
+            pb.abandon();
+            eprintln!(
+                "shuzhi: interrupted; previous outputs in {} are unchanged",
+                args.out.display()
+            );
+            return Ok(ExitCode::from(130));
+        }
+        let (results, written) = rayon::join(
+            || process(part),
+            || match pending.take() {
+                Some((p, r)) => write(p, r),
+                None => Ok(()),
+            },
+        );
+        written?;
+        pending = Some((part, results));
+    }
+    if let Some((p, r)) = pending.take() {
+        write(p, r)?;
     }
     pb.finish_and_clear();
     if near_dups {

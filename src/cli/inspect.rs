@@ -174,7 +174,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         id: rel.clone(),
         rel,
         path: args.file.clone(),
-        root,
+        root: root.into(),
     };
     let mut parsed =
         pipeline::parse_source(&source, &IngestOptions::default(), manifest.as_ref(), seg)

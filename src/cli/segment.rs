@@ -65,7 +65,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             id: args.input.clone(),
             rel: args.input.clone(),
             path,
-            root: PathBuf::from("."),
+            root: std::sync::Arc::from(std::path::Path::new(".")),
         };
         shuzhi::ingest::load(&src, &Default::default())
             .map_err(|e| anyhow::anyhow!("{}: {e}", args.input))?

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Default limit on a single input file (20 MB).
 pub const DEFAULT_MAX_SIZE: u64 = 20 * 1024 * 1024;
@@ -29,8 +30,8 @@ pub struct Source {
     pub rel: String,
     /// Where to read it.
     pub path: PathBuf,
-    /// The root it was found under (for `manifest.csv`).
-    pub root: PathBuf,
+    /// The root it was found under (for `manifest.csv`), shared by all its sources.
+    pub root: Arc<Path>,
 }
 
 /// A decoded report file.
@@ -127,7 +128,7 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
                 rel: id.clone(),
                 id,
                 path: root.clone(),
-                root: parent,
+                root: Arc::from(parent),
             });
             continue;
         }
@@ -147,6 +148,7 @@ fn dir_key(_meta: &fs::Metadata) -> (u64, u64) {
 }
 
 fn walk_dir(root: &Path, sources: &mut Vec<Source>, skipped: &mut Vec<Skipped>) {
+    let shared_root: Arc<Path> = Arc::from(root);
     let mut seen: HashSet<(u64, u64)> = HashSet::new();
     // Explicit stack: deep trees must not overflow the call stack.
     let mut stack = vec![root.to_path_buf()];
@@ -193,7 +195,7 @@ fn walk_dir(root: &Path, sources: &mut Vec<Source>, skipped: &mut Vec<Skipped>) 
                             rel: id.clone(),
                             id,
                             path,
-                            root: root.to_path_buf(),
+                            root: shared_root.clone(),
                         });
                     } else if UNSUPPORTED_EXTENSIONS.contains(&extension(&path).as_str()) {
                         skipped.push(Skipped {
@@ -332,7 +334,7 @@ mod tests {
             id: "big.txt".into(),
             rel: "big.txt".into(),
             path: p,
-            root: dir.path().into(),
+            root: Arc::from(dir.path()),
         };
         let err = load(&src, &IngestOptions { max_size: 100 }).unwrap_err();
         assert_eq!(err.kind(), "too_large");
