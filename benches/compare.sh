@@ -105,19 +105,25 @@ echo "analyze (2 threads) / jieba cut (2 threads): $(ratio "$A2_RATE" "$C2")"
 echo "analyze (1 thread) / jieba cut (1 thread): $(ratio "$A1_RATE" "$C1")"
 
 if [ "$TRAIN" != 0 ]; then
-  rm -f "$WORK"/train*.tsv
+  rm -f "$WORK"/train*.tsv "$WORK"/mem_*.tsv
   run train "$SHUZHI" train --quiet --out "$WORK/model-shipped"
+  run train_dual "$SHUZHI" train --quiet --solver dual --out "$WORK/model-shipped-dual"
   read -r T_WALL _ T_RSS _ <<<"$(stats train)"
+  read -r TD_WALL _ TD_RSS _ <<<"$(stats train_dual)"
   echo "shuzhi train, shipped labels ($(grep -c . corpus/labels.jsonl) labels): ${T_WALL} s, peak RSS ${T_RSS} MB"
+  echo "shuzhi train --solver dual, shipped labels: ${TD_WALL} s, peak RSS ${TD_RSS} MB"
 fi
 if [ "$TRAIN" = 2 ]; then
   # ~10,000 labelled statements: shipped labels replicated into a 1,000-report scale corpus (slow: see
   # BENCHMARKS.md).
   LCORPUS=target/scale-labelled
   [ -d "$LCORPUS" ] || "$GEN" --out "$LCORPUS" --n 1000 --seed 11 --labels 2>&1 | tail -1
+  run train_scale_dual "$SHUZHI" train --quiet --solver dual --corpus "$LCORPUS" --out "$WORK/model-scale-dual"
+  read -r TSD_WALL _ TSD_RSS _ <<<"$(stats train_scale_dual)"
+  echo "shuzhi train --solver dual, replicated labels ($(grep -c . "$LCORPUS/labels.jsonl") labels): ${TSD_WALL} s, peak RSS ${TSD_RSS} MB"
   run train_scale "$SHUZHI" train --quiet --corpus "$LCORPUS" --out "$WORK/model-scale"
   read -r TS_WALL _ TS_RSS _ <<<"$(stats train_scale)"
-  echo "shuzhi train, replicated labels ($(grep -c . "$LCORPUS/labels.jsonl") labels): ${TS_WALL} s, peak RSS ${TS_RSS} MB"
+  echo "shuzhi train (linfa), replicated labels ($(grep -c . "$LCORPUS/labels.jsonl") labels): ${TS_WALL} s, peak RSS ${TS_RSS} MB"
 fi
 
 if [ "$MEMORY" = 1 ]; then

@@ -54,9 +54,10 @@ pub struct Args {
 /// Hyper-parameters shared by train and evaluate.
 #[derive(clap::Args, Clone, Debug)]
 pub struct HyperArgs {
-    /// L2 regularisation of the logistic regression.
-    #[arg(long, default_value_t = ModelParams::default().alpha)]
-    pub alpha: f64,
+    /// L2 regularisation of the logistic regression [default: 0.5 with linfa, 0.0625 with dual, both
+    /// chosen by grouped cross-validation on the shipped corpus].
+    #[arg(long)]
+    pub alpha: Option<f64>,
     /// Text features kept per theme (chi-square).
     #[arg(long, default_value_t = ModelParams::default().k_features)]
     pub k_features: usize,
@@ -75,6 +76,11 @@ pub struct HyperArgs {
     pub solver: SolverArg,
 }
 
+/// Default alpha of the dual solver (C = 16). In 5-fold grouped cross-validation on the shipped labels the
+/// combined system's macro-F1 rose from 0.923 (1/2) to 0.934 (1/16) and only to 0.937 at 1/64: the stronger
+/// regularisation is kept, for reports written by others.
+const DUAL_ALPHA: f64 = 0.0625;
+
 /// `--solver` values.
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum SolverArg {
@@ -91,7 +97,10 @@ impl HyperArgs {
                 ..FeatureParams::default()
             },
             k_features: self.k_features,
-            alpha: self.alpha,
+            alpha: self.alpha.unwrap_or(match self.solver {
+                SolverArg::Linfa => ModelParams::default().alpha,
+                SolverArg::Dual => DUAL_ALPHA,
+            }),
             cv_folds: self.threshold_folds,
             seed,
             solver: match self.solver {

@@ -86,46 +86,42 @@ fn product(a: &Set, b: &Set) -> Option<Set> {
     Some(dedup(out))
 }
 
+/// The characters (or bytes) of a small class, each as its UTF-8 string.
+fn class_members(c: &Class) -> Option<Set> {
+    let ranges: Vec<(u32, u32)> = match c {
+        Class::Unicode(u) => u
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+        Class::Bytes(b) => b
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+    };
+    if ranges.iter().map(|(a, b)| b - a + 1).sum::<u32>() > MAX_CLASS {
+        return None;
+    }
+    let unicode = matches!(c, Class::Unicode(_));
+    Some(
+        ranges
+            .iter()
+            .flat_map(|&(a, b)| a..=b)
+            .filter_map(|cp| match unicode {
+                true => char::from_u32(cp).map(|ch| ch.to_string().into_bytes()),
+                false => u8::try_from(cp).ok().map(|b| vec![b]),
+            })
+            .collect(),
+    )
+}
+
 /// Every string the expression can match, when there are few.
 fn exact(h: &Hir) -> Option<Set> {
     match h.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(vec![Vec::new()]),
         HirKind::Literal(l) => Some(vec![l.0.to_vec()]),
-        HirKind::Class(Class::Unicode(c)) => {
-            let n: u32 = c
-                .ranges()
-                .iter()
-                .map(|r| u32::from(r.end()) - u32::from(r.start()) + 1)
-                .sum();
-            if n > MAX_CLASS {
-                return None;
-            }
-            let mut out = Set::new();
-            for r in c.ranges() {
-                for cp in u32::from(r.start())..=u32::from(r.end()) {
-                    if let Some(ch) = char::from_u32(cp) {
-                        out.push(ch.to_string().into_bytes());
-                    }
-                }
-            }
-            Some(out)
-        }
-        HirKind::Class(Class::Bytes(c)) => {
-            let n: u32 = c
-                .ranges()
-                .iter()
-                .map(|r| u32::from(r.end()) - u32::from(r.start()) + 1)
-                .sum();
-            if n > MAX_CLASS {
-                return None;
-            }
-            Some(
-                c.ranges()
-                    .iter()
-                    .flat_map(|r| (r.start()..=r.end()).map(|b| vec![b]))
-                    .collect(),
-            )
-        }
+        HirKind::Class(c) => class_members(c),
         HirKind::Capture(c) => exact(&c.sub),
         HirKind::Repetition(r) => {
             let max = r.max?;
