@@ -306,6 +306,10 @@ fn dual_solver_trains_deterministic_models_that_analyze_uses() {
         .assert()
         .success();
     let mentions = std::fs::read_to_string(out.join("mentions.jsonl")).unwrap();
-    assert!(mentions.lines().count() > 100, "{}", mentions.lines().count());
+    assert!(
+        mentions.lines().count() > 100,
+        "{}",
+        mentions.lines().count()
+    );
     assert!(mentions.contains("\"source\":\"model\""));
 }
