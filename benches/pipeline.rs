@@ -19,7 +19,7 @@ use shuzhi::classify::features::Input;
 use shuzhi::classify::Engine;
 use shuzhi::ingest::{decode, Document};
 use shuzhi::meta::Manifest;
-use shuzhi::pipeline::{self, Parsed};
+use shuzhi::pipeline::{self, Parsed, Tokens};
 use shuzhi::structure::{self, Role};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -91,7 +91,7 @@ fn end_to_end(
     engine: &Engine,
 ) -> Option<(ReportRecord, Vec<Mention>)> {
     let doc = document(rel, bytes)?;
-    let parsed = pipeline::parse_document(doc, manifest, &engine.segmenter);
+    let parsed = pipeline::parse_document(doc, manifest, &engine.segmenter, Tokens::Classified);
     Some(analyze_report(&parsed, engine))
 }
 
@@ -108,7 +108,7 @@ fn benches(c: &mut Criterion) {
     let parsed: Vec<Parsed> = subset
         .iter()
         .filter_map(|(rel, b)| document(rel, b))
-        .map(|d| pipeline::parse_document(d, manifest.as_ref(), &engine.segmenter))
+        .map(|d| pipeline::parse_document(d, manifest.as_ref(), &engine.segmenter, Tokens::All))
         .collect();
     // (text, tokens, role, rules) of every classifiable statement of the subset.
     let statements: Vec<(String, Vec<String>, Role, Vec<usize>)> = parsed

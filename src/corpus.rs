@@ -52,9 +52,10 @@ pub fn parse(
     manifests: &Manifests,
     seg: &Segmenter,
     opts: &IngestOptions,
+    which: pipeline::Tokens,
 ) -> std::result::Result<Parsed, crate::error::SkipReason> {
     let manifest = manifests.get(&*s.root).and_then(|m| m.as_ref());
-    pipeline::parse_source(s, opts, manifest, seg)
+    pipeline::parse_source(s, opts, manifest, seg, which)
 }
 
 /// All reports under some paths, sorted by id, with the files that could not be read.
@@ -84,7 +85,7 @@ impl Corpus {
         let manifests = manifests(&sources)?;
         let results: Vec<_> = sources
             .par_iter()
-            .map(|s| (s, parse(s, &manifests, seg, opts)))
+            .map(|s| (s, parse(s, &manifests, seg, opts, pipeline::Tokens::All)))
             .collect();
         let mut reports = Vec::new();
         for (s, r) in results {

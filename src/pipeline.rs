@@ -15,7 +15,8 @@ pub struct Parsed {
     pub meta: Meta,
     /// Sections and statements.
     pub structure: Structure,
-    /// Filtered tokens of each statement, in [`Structure::statements`] order.
+    /// Filtered tokens of each statement, in [`Structure::statements`] order; empty for the statements
+    /// [`Tokens::Classified`] leaves out.
     pub tokens: Vec<Vec<String>>,
 }
 
@@ -30,13 +31,35 @@ impl Parsed {
     }
 }
 
+/// Which statements to segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tokens {
+    /// Every statement.
+    #[default]
+    All,
+    /// Only the statements that are classified (problem, cause, measure): what `analyze` needs, and
+    /// highlights are a large share of most reports.
+    Classified,
+}
+
 /// Structures and segments a decoded document.
-pub fn parse_document(mut doc: Document, manifest: Option<&Manifest>, seg: &Segmenter) -> Parsed {
+pub fn parse_document(
+    mut doc: Document,
+    manifest: Option<&Manifest>,
+    seg: &Segmenter,
+    which: Tokens,
+) -> Parsed {
     let meta = meta::derive(&doc.rel, &doc.text, manifest, &mut doc.warnings);
     let structure = structure::analyze(&doc.text);
     let tokens = structure
         .statements()
-        .map(|s| statement_tokens(seg, &s.text))
+        .map(|s| {
+            if which == Tokens::All || s.role.classified() {
+                statement_tokens(seg, &s.text)
+            } else {
+                Vec::new()
+            }
+        })
         .collect();
     Parsed {
         doc,
@@ -64,7 +87,8 @@ pub fn parse_source(
     opts: &IngestOptions,
     manifest: Option<&Manifest>,
     seg: &Segmenter,
+    which: Tokens,
 ) -> Result<Parsed, SkipReason> {
     let doc = ingest::load(source, opts)?;
-    Ok(parse_document(doc, manifest, seg))
+    Ok(parse_document(doc, manifest, seg, which))
 }

@@ -145,6 +145,40 @@ fn check_rules(text: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Han and digit runs of the rule patterns' own source: texts made of them open many literal gates at once.
+static RULE_FRAGMENTS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let src =
+        std::fs::read_to_string(repo().join("models/themes.toml")).expect("models/themes.toml");
+    let mut v: Vec<String> = src
+        .split(|c: char| !markers::is_han(c) && !c.is_ascii_digit())
+        .filter(|s| !s.is_empty() && s.chars().count() <= 8)
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+});
+
+fn rule_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        8 => prop::sample::select(RULE_FRAGMENTS.clone()),
+        2 => "[\u{4E00}-\u{9FA5}]{1,6}",
+        1 => prop::sample::select(vec!["。", "；", "，", "、", "\n", "是", "的"]).prop_map(str::to_string),
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// The literal gates and anchored searches are only shortcuts: the hits are those of every pattern run
+    /// on the whole text.
+    #[test]
+    fn rule_gates_change_no_hit(text in rule_text()) {
+        prop_assert_eq!(TAXONOMY.rule_hits(&text), TAXONOMY.rule_hits_ungated(&text));
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 

@@ -169,7 +169,7 @@ impl Engine {
 
     /// Classifies one statement. Only problem, cause and measure statements are classified.
     pub fn classify(&self, text: &str, tokens: &[String], role: Role) -> Vec<Hit> {
-        if !matches!(role, Role::Problem | Role::Cause | Role::Measure) {
+        if !role.classified() {
             return Vec::new();
         }
         let rule_hits = self.taxonomy.rule_hits(text);

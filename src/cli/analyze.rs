@@ -12,6 +12,7 @@ use shuzhi::classify::Engine;
 use shuzhi::corpus;
 use shuzhi::error::SkipReason;
 use shuzhi::ingest::{self, IngestOptions, Source};
+use shuzhi::pipeline::Tokens;
 use shuzhi::render::atomic::{clean_litter, write_atomic, AtomicFile};
 use shuzhi::render::{csv_out, html, markdown, tables::Tables, xlsx};
 use std::collections::HashMap;
@@ -163,11 +164,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let near_dups = args.near_duplicates;
     let mut nd_index = shuzhi::neardup::Index::new();
     let mut held: Vec<ReportRecord> = Vec::new();
+    // Near-duplicates compare whole reports; otherwise only classified statements need tokens.
+    let which = if near_dups {
+        Tokens::All
+    } else {
+        Tokens::Classified
+    };
     let process = |part: &[Source]| -> Vec<(u64, Outcome)> {
         part.par_iter()
             .map(|s| {
                 let size = std::fs::metadata(&s.path).map(|m| m.len()).unwrap_or(0);
-                let r = corpus::parse(s, &manifests, &engine.segmenter, &opts).map(|p| {
+                let r = corpus::parse(s, &manifests, &engine.segmenter, &opts, which).map(|p| {
                     let (rec, mentions) = analyze_report(&p, &engine);
                     let tokens = if near_dups {
                         p.tokens.concat()

@@ -176,9 +176,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         path: args.file.clone(),
         root: root.into(),
     };
-    let mut parsed =
-        pipeline::parse_source(&source, &IngestOptions::default(), manifest.as_ref(), seg)
-            .map_err(|e| anyhow!("{}: {e}", args.file.display()))?;
+    let mut parsed = pipeline::parse_source(
+        &source,
+        &IngestOptions::default(),
+        manifest.as_ref(),
+        seg,
+        pipeline::Tokens::All,
+    )
+    .map_err(|e| anyhow!("{}: {e}", args.file.display()))?;
     parsed.doc.warnings.extend(notes);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {

@@ -32,6 +32,11 @@ impl Role {
         }
     }
 
+    /// Whether statements of this role are classified (problem, cause, measure).
+    pub fn classified(self) -> bool {
+        matches!(self, Role::Problem | Role::Cause | Role::Measure)
+    }
+
     /// Whether themes found in this role count as raised (problem or cause).
     pub fn raises(self) -> bool {
         matches!(self, Role::Problem | Role::Cause)
