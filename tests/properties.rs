@@ -168,8 +168,63 @@ fn rule_text() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
 }
 
+/// A taxonomy of awkward patterns (anchors, word boundaries, case folding, empty branches, no prefix).
+static AWKWARD: LazyLock<Taxonomy> = LazyLock::new(|| {
+    let toml = r#"format = 1
+[[theme]]
+id = "a"
+family = "problem"
+name = "甲"
+keywords = ["老化"]
+patterns = ['^党员.{0,3}少', '(?i)ab[0-9]+党', '\b[a-z]+\b.{0,2}支部', '(缺|少|)人才', '经费$', '(?m)^问题']
+[[theme]]
+id = "b"
+family = "cause"
+name = "乙"
+patterns = ['党员(队伍)?(老化|老龄化)', '.{0,2}书记', '(?s)问题.*?原因', '[人才]{2,3}不足']
+"#;
+    Taxonomy::parse(Path::new("awkward.toml"), toml).expect("awkward taxonomy")
+});
+
+fn awkward_text() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec![
+        "党员",
+        "少",
+        "ab",
+        "AB",
+        "Ab",
+        "12",
+        "党",
+        "支部",
+        "x",
+        "abc",
+        " ",
+        "\n",
+        "缺",
+        "人才",
+        "人",
+        "才",
+        "不足",
+        "经费",
+        "问题",
+        "原因",
+        "队伍",
+        "老化",
+        "老龄化",
+        "书记",
+        "。",
+        "是",
+    ]);
+    prop::collection::vec(piece, 0..30).prop_map(|v| v.concat())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn rule_gates_change_no_hit_with_awkward_patterns(text in awkward_text()) {
+        prop_assert_eq!(AWKWARD.rule_hits(&text), AWKWARD.rule_hits_ungated(&text));
+    }
 
     /// The literal gates and anchored searches are only shortcuts: the hits are those of every pattern run
     /// on the whole text.
