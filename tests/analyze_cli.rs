@@ -219,22 +219,21 @@ fn usage_error_exits_2() {
         .code(2);
 }
 
+/// `shuzhi train --quiet --corpus corpus EXTRA… --out OUT`, which must succeed.
+fn train_corpus(out: &Path, extra: &[&str]) {
+    shuzhi()
+        .args(["train", "--quiet", "--corpus", "corpus"])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
 #[test]
 fn train_rebuilds_the_shipped_model_byte_for_byte() {
     let out = tempfile::tempdir().unwrap();
-    shuzhi()
-        .args([
-            "train",
-            "--quiet",
-            "--corpus",
-            "corpus",
-            "--holdout",
-            "2025",
-            "--out",
-        ])
-        .arg(out.path())
-        .assert()
-        .success();
+    train_corpus(out.path(), &["--holdout", "2025"]);
     for f in [
         "model.json",
         "MODEL.md",
@@ -268,12 +267,9 @@ fn train_rebuilds_the_shipped_model_byte_for_byte() {
 fn dual_solver_trains_deterministic_models_that_analyze_uses() {
     let tmp = tempfile::tempdir().unwrap();
     let train = |out: &Path| {
-        shuzhi()
-            .args([
-                "train",
-                "--quiet",
-                "--corpus",
-                "corpus",
+        train_corpus(
+            out,
+            &[
                 "--years",
                 "2024-2025",
                 "--solver",
@@ -282,11 +278,8 @@ fn dual_solver_trains_deterministic_models_that_analyze_uses() {
                 "0.0625",
                 "--threshold-folds",
                 "3",
-                "--out",
-            ])
-            .arg(out)
-            .assert()
-            .success();
+            ],
+        )
     };
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     train(&a);
