@@ -136,8 +136,8 @@ fn holdout_section(s: &mut String, e: &Evaluation) {
         s,
         "\n## Temporal hold-out\n\nSetup: {} ({} test statements); thresholds chosen on the training years only. \
 Macro- and micro-F1 over themes, on problem and cause statements and on reports (the themes each report raises). \
-The rules of themes.toml are not learnt: if they were written with the test year's reports in view (those \
-shipped were), the rows that use them flatter the rules on this test.\n",
+The rules of themes.toml are not learnt: if they were written with the test year's reports in view (the \
+shipped ones were), the rows that use them look better here than they would on new reports.\n",
         e.setup, e.test_statements
     );
     let _ = writeln!(
