@@ -17,7 +17,7 @@ use std::process::ExitCode;
 /// Train the theme classifier on labelled reports and write a model folder.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  shuzhi train --holdout 2025                    # rebuilds models/default (and its card) from corpus/\n  shuzhi train --years 2019-2024 --out models/2024\n  shuzhi train --solver dual --out models/dual      # sparse solver: large label sets, seconds not minutes\n  shuzhi train --corpus my_corpus --labels my_corpus/labels.jsonl --out models/mine"
+    after_help = "Examples:\n  shuzhi train --holdout 2025                    # rebuilds models/default (and its card) from corpus/\n  shuzhi train --years 2019-2024 --out models/2024\n  shuzhi train --solver dual --out models/dual   # sparse solver: large label sets, seconds not minutes\n  shuzhi train --corpus my_corpus --labels my_corpus/labels.jsonl --out models/mine"
 )]
 pub struct Args {
     /// The corpus folder.
