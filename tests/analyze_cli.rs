@@ -1,27 +1,13 @@
 //! `shuzhi analyze`, `merge` and `train` end to end on the shipped corpus and model.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{analyze_corpus, shuzhi};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn shuzhi() -> Command {
-    Command::cargo_bin("shuzhi").expect("binary")
-}
-
 fn analyze(out: &Path, extra: &[&str]) {
-    shuzhi()
-        .args([
-            "analyze",
-            "corpus",
-            "--quiet",
-            "--model",
-            "models/default",
-            "--out",
-        ])
-        .arg(out)
-        .args(extra)
-        .assert()
-        .success();
+    analyze_corpus(out, extra).assert().success();
 }
 
 fn read(p: &Path) -> Vec<u8> {

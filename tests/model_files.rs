@@ -6,7 +6,7 @@ mod common;
 use assert_cmd::Command;
 use common::repo;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 fn shuzhi() -> Command {
@@ -23,8 +23,8 @@ fn run(cmd: &mut Command) -> (i32, String) {
     (out.status.code().expect("killed"), stderr)
 }
 
-/// A copy of models/default in a tempdir.
-fn model_copy() -> tempfile::TempDir {
+/// A copy of models/default in a tempdir (kept alive by the returned guard), and the copy's folder.
+fn model_copy() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dst = tmp.path().join("model");
     fs::create_dir_all(&dst).unwrap();
@@ -32,7 +32,7 @@ fn model_copy() -> tempfile::TempDir {
         let e = e.unwrap();
         fs::copy(e.path(), dst.join(e.file_name())).unwrap();
     }
-    tmp
+    (tmp, dst)
 }
 
 /// `analyze` of one small report with the given model; must exit 1 and write nothing.
@@ -59,8 +59,7 @@ fn assert_mentions(stderr: &str, words: &[&str]) {
 
 #[test]
 fn the_intact_model_works() {
-    let tmp = model_copy();
-    let model = tmp.path().join("model");
+    let (tmp, model) = model_copy();
     let (code, stderr) = run(shuzhi()
         .args(["analyze", "corpus/2019/a01.txt", "--quiet", "--model"])
         .arg(&model)
@@ -71,8 +70,7 @@ fn the_intact_model_works() {
 
 #[test]
 fn truncated_model_json() {
-    let tmp = model_copy();
-    let model = tmp.path().join("model");
+    let (_tmp, model) = model_copy();
     let p = model.join("model.json");
     let bytes = fs::read(&p).unwrap();
     fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
@@ -86,8 +84,7 @@ fn truncated_model_json() {
 
 #[test]
 fn one_digit_changed_in_the_body() {
-    let tmp = model_copy();
-    let model = tmp.path().join("model");
+    let (_tmp, model) = model_copy();
     let p = model.join("model.json");
     let text = fs::read_to_string(&p).unwrap();
     let body = text.find("\"body\"").expect("body field");
@@ -107,8 +104,7 @@ fn one_digit_changed_in_the_body() {
 
 #[test]
 fn another_format_version() {
-    let tmp = model_copy();
-    let model = tmp.path().join("model");
+    let (_tmp, model) = model_copy();
     let p = model.join("model.json");
     let text = fs::read_to_string(&p).unwrap();
     assert!(text.starts_with("{\"format\":1,"), "layout changed");
@@ -124,8 +120,7 @@ fn companion_files_changed_after_training() {
         ("userdict.txt", "新词 5 n\n"),
         ("stopwords.txt", "的了\n"),
     ] {
-        let tmp = model_copy();
-        let model = tmp.path().join("model");
+        let (_tmp, model) = model_copy();
         let p = model.join(name);
         let mut text = fs::read_to_string(&p).unwrap();
         text.push_str(edit);
@@ -138,8 +133,7 @@ fn companion_files_changed_after_training() {
 #[test]
 fn missing_model_files() {
     for name in ["model.json", "themes.toml", "userdict.txt"] {
-        let tmp = model_copy();
-        let model = tmp.path().join("model");
+        let (_tmp, model) = model_copy();
         fs::remove_file(model.join(name)).unwrap();
         let e = analyze_with(&model);
         assert_mentions(&e, &[name]);

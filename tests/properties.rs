@@ -3,8 +3,7 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::repo;
+use common::{analyze_corpus, repo};
 use proptest::prelude::*;
 use shuzhi::structure::{self, markers, roles};
 use shuzhi::themes::Taxonomy;
@@ -286,20 +285,7 @@ proptest! {
 // ---- whole runs ----
 
 fn run_analyze(out: &Path, threads: &str) {
-    let output = Command::cargo_bin("shuzhi")
-        .unwrap()
-        .current_dir(repo())
-        .args([
-            "analyze",
-            "corpus",
-            "--quiet",
-            "--model",
-            "models/default",
-            "--threads",
-            threads,
-        ])
-        .arg("--out")
-        .arg(out)
+    let output = analyze_corpus(out, &["--threads", threads])
         .timeout(Duration::from_secs(180))
         .output()
         .unwrap();

@@ -59,13 +59,16 @@ fn export_edit_import_train_compare() {
 
     let old_model = tmp.path().join("m_old");
     let new_model = tmp.path().join("m_new");
-    shuzhi()
-        .args(["train", "--quiet", "--threshold-folds", "3", "--corpus"])
-        .arg(&corpus)
-        .arg("--out")
-        .arg(&old_model)
-        .assert()
-        .success();
+    let train = |out: &Path| {
+        shuzhi()
+            .args(["train", "--quiet", "--threshold-folds", "3", "--corpus"])
+            .arg(&corpus)
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+    };
+    train(&old_model);
 
     // Export the new year's statements.
     let sheet = tmp.path().join("sheet.csv");
@@ -136,13 +139,7 @@ fn export_edit_import_train_compare() {
     assert!(String::from_utf8_lossy(&again.get_output().stdout)
         .contains(&format!("0 added, 0 changed, {filled} unchanged")));
 
-    shuzhi()
-        .args(["train", "--quiet", "--threshold-folds", "3", "--corpus"])
-        .arg(&corpus)
-        .arg("--out")
-        .arg(&new_model)
-        .assert()
-        .success();
+    train(&new_model);
 
     let md = tmp.path().join("compare.md");
     let out = shuzhi()

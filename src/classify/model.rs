@@ -566,6 +566,26 @@ mod tests {
         assert_send_sync::<Classifier>();
     }
 
+    /// Space-separated tokens and one gold theme per toy statement.
+    fn toy(texts: &[(&str, usize)]) -> (Vec<Vec<String>>, Vec<Vec<usize>>) {
+        let toks = texts
+            .iter()
+            .map(|(t, _)| t.split(' ').map(str::to_string).collect())
+            .collect();
+        (toks, texts.iter().map(|(_, g)| vec![*g]).collect())
+    }
+
+    fn problem_inputs(toks: &[Vec<String>]) -> Vec<Input<'_>> {
+        toks.iter()
+            .map(|t| Input {
+                tokens: t,
+                text: "",
+                role: Role::Problem,
+                rules: &[],
+            })
+            .collect()
+    }
+
     #[test]
     fn learns_a_separable_toy_problem_and_orients_weights() {
         let texts = [
@@ -578,20 +598,8 @@ mod tests {
             ("组织 生活 不规范", 2),
             ("三会一课 不规范 记录", 2),
         ];
-        let toks: Vec<Vec<String>> = texts
-            .iter()
-            .map(|(t, _)| t.split(' ').map(str::to_string).collect())
-            .collect();
-        let inputs: Vec<Input> = toks
-            .iter()
-            .map(|t| Input {
-                tokens: t,
-                text: "",
-                role: Role::Problem,
-                rules: &[],
-            })
-            .collect();
-        let golds: Vec<Vec<usize>> = texts.iter().map(|(_, g)| vec![*g]).collect();
+        let (toks, golds) = toy(&texts);
+        let inputs = problem_inputs(&toks);
         let names = vec!["aging".to_string(), "funds".to_string(), "mgmt".to_string()];
         let params = ModelParams {
             k_features: 50,
@@ -630,20 +638,8 @@ mod tests {
             ("经费 紧张 保障 不足", 1),
             ("阵地 面积 小 经费 少", 1),
         ];
-        let toks: Vec<Vec<String>> = texts
-            .iter()
-            .map(|(t, _)| t.split(' ').map(str::to_string).collect())
-            .collect();
-        let inputs: Vec<Input> = toks
-            .iter()
-            .map(|t| Input {
-                tokens: t,
-                text: "",
-                role: Role::Problem,
-                rules: &[],
-            })
-            .collect();
-        let golds: Vec<Vec<usize>> = texts.iter().map(|(_, g)| vec![*g]).collect();
+        let (toks, golds) = toy(&texts);
+        let inputs = problem_inputs(&toks);
         let names = vec!["aging".to_string(), "funds".to_string()];
         let params = ModelParams {
             features: FeatureParams {

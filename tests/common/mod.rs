@@ -19,6 +19,23 @@ pub fn shuzhi() -> Command {
     cmd
 }
 
+/// `shuzhi analyze corpus --quiet --model models/default --out OUT EXTRA…`, run from the repository root,
+/// ready to run.
+pub fn analyze_corpus(out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = shuzhi();
+    cmd.args([
+        "analyze",
+        "corpus",
+        "--quiet",
+        "--model",
+        "models/default",
+        "--out",
+    ])
+    .arg(out)
+    .args(extra);
+    cmd
+}
+
 /// `shuzhi inspect --json FILE`, parsed; fails the test if the command fails.
 pub fn inspect(path: &Path) -> Value {
     let out = shuzhi()
