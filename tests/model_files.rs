@@ -281,6 +281,7 @@ fn themes_bad_regex_names_its_line() {
             &format!("themes.toml:{line}:"),
             "recruitment_weak",
             "does not compile",
+            "unclosed group",
         ],
     );
 }

@@ -8,7 +8,6 @@ pub mod gate;
 
 use crate::error::{Error, Result};
 use aho_corasick::AhoCorasick;
-use regex::Regex;
 use regex_automata::{meta::Regex as MetaRegex, Anchored, Input};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -98,7 +97,7 @@ pub struct Theme {
     /// Regular expressions (the meta engine, which can search anchored at a given position).
     pub patterns: Vec<MetaRegex>,
     /// Vetoes.
-    pub exclude: Vec<Regex>,
+    pub exclude: Vec<MetaRegex>,
 }
 
 /// A rule that fired on a statement: which theme, and where (byte span in the statement text).
@@ -207,32 +206,24 @@ impl Taxonomy {
                     format!("theme '{}' has no name", t.id),
                 ));
             }
-            let compile = |list: &[String], what: &str| -> Result<Vec<Regex>> {
+            let compile = |list: &[String], what: &str| -> Result<Vec<MetaRegex>> {
                 list.iter()
                     .map(|p| {
-                        Regex::new(p).map_err(|e| {
+                        MetaRegex::new(p).map_err(|e| {
+                            // The syntax error says where and why; the build error only which pattern.
+                            let why = e
+                                .syntax_error()
+                                .map_or_else(|| e.to_string(), |s| s.to_string());
                             Error::data(
                                 path,
                                 line_of(text, p),
-                                format!("theme '{}': {what} '{p}' does not compile: {e}", t.id),
+                                format!("theme '{}': {what} '{p}' does not compile: {why}", t.id),
                             )
                         })
                     })
                     .collect()
             };
-            let patterns = t
-                .patterns
-                .iter()
-                .map(|p| {
-                    MetaRegex::new(p).map_err(|e| {
-                        Error::data(
-                            path,
-                            line_of(text, p),
-                            format!("theme '{}': pattern '{p}' does not compile: {e}", t.id),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let patterns = compile(&t.patterns, "pattern")?;
             let exclude = compile(&t.exclude, "exclude")?;
             if let Some(k) = t.keywords.iter().find(|k| k.trim().is_empty()) {
                 return Err(Error::data(
