@@ -12,6 +12,39 @@ use std::collections::HashMap;
 /// A sparse vector: (feature id, value), sorted by id.
 pub type Sparse = Vec<(u32, f32)>;
 
+/// `start` plus the dot product of sorted sparse `weights` and `x`. Products are added in feature id order
+/// whichever way the pairs are found (a merge when the lengths are comparable, a binary search per entry of
+/// `x` when the weights are far more), so both ways give the same bits.
+pub fn dot_from(start: f32, weights: &[(u32, f32)], x: &Sparse) -> f32 {
+    let mut z = start;
+    if weights.len() > 16 * x.len() {
+        for &(id, v) in x {
+            if let Ok(k) = weights.binary_search_by_key(&id, |&(j, _)| j) {
+                z += v * weights[k].1;
+            }
+        }
+        return z;
+    }
+    let (mut i, mut j) = (0, 0);
+    while i < x.len() && j < weights.len() {
+        match x[i].0.cmp(&weights[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                z += x[i].1 * weights[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    z
+}
+
+/// The logistic function.
+pub fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
 /// The multiply-rotate hash of rustc (FxHash): feature names are short, trusted strings looked up millions
 /// of times, where SipHash's protection against crafted keys costs more than the lookup itself.
 #[derive(Debug, Default, Clone, Copy)]

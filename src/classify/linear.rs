@@ -15,7 +15,7 @@
 //! one thread, so results are bit-for-bit the same whatever the number of threads. [`fit_one_vs_rest`]
 //! trains one binary model per class in parallel (rayon).
 
-use super::features::Sparse;
+use super::features::{dot_from, Sparse};
 use super::model::ThemeModel;
 use crate::error::{Error, Result};
 use crate::rng::SplitMix;
@@ -121,15 +121,9 @@ pub struct LinearModel {
 }
 
 impl LinearModel {
-    /// The decision value w·x + b (`x` sorted by id; each entry costs a binary search in the weights).
+    /// The decision value w·x + b (`x` sorted by id).
     pub fn decision(&self, x: &Sparse) -> f32 {
-        let mut z = self.intercept;
-        for &(id, v) in x {
-            if let Ok(k) = self.weights.binary_search_by_key(&id, |&(j, _)| j) {
-                z += self.weights[k].1 * v;
-            }
-        }
-        z
+        dot_from(self.intercept, &self.weights, x)
     }
 
     /// The model as the crate's [`ThemeModel`] (probability = logistic of the decision value, threshold

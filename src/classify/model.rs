@@ -5,7 +5,7 @@
 //! on the training data) plus role and rule indicators: the dense matrix is n × (k + few), never
 //! n × vocabulary. Fitted weights are stored sparse and applied with a sparse dot product.
 
-use super::features::{FeatureParams, Input, Sparse, Vocabulary};
+use super::features::{dot_from, sigmoid, FeatureParams, Input, Sparse, Vocabulary};
 use crate::error::{Error, Result};
 use linfa::prelude::*;
 use linfa_logistic::LogisticRegression;
@@ -123,29 +123,7 @@ pub struct ThemeModel {
 impl ThemeModel {
     /// P(theme | x).
     pub fn prob(&self, x: &Sparse) -> f32 {
-        let mut z = self.intercept;
-        if self.weights.len() > 16 * x.len() {
-            // Few features against many weights: look each one up (same order of additions).
-            for &(id, v) in x {
-                if let Ok(k) = self.weights.binary_search_by_key(&id, |&(j, _)| j) {
-                    z += v * self.weights[k].1;
-                }
-            }
-            return 1.0 / (1.0 + (-z).exp());
-        }
-        let (mut i, mut j) = (0, 0);
-        while i < x.len() && j < self.weights.len() {
-            match x[i].0.cmp(&self.weights[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    z += x[i].1 * self.weights[j].1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        1.0 / (1.0 + (-z).exp())
+        sigmoid(dot_from(self.intercept, &self.weights, x))
     }
 }
 
@@ -215,7 +193,7 @@ impl Classifier {
                 }
             }
         }
-        z.into_iter().map(|z| 1.0 / (1.0 + (-z).exp())).collect()
+        z.into_iter().map(sigmoid).collect()
     }
 
     /// The themes whose probability reaches their threshold, in theme order.
