@@ -112,30 +112,25 @@ fn export_edit_import_train_compare() {
     wtr.flush().unwrap();
     assert!(filled > 50, "only {filled} rows filled");
 
-    let out = shuzhi()
-        .args(["label", "import"])
-        .arg(tmp.path().join("filled.csv"))
-        .arg("--labels")
-        .arg(&labels)
-        .arg("--corpus")
-        .arg(&corpus)
-        .assert()
-        .success();
+    let import = || {
+        shuzhi()
+            .args(["label", "import"])
+            .arg(tmp.path().join("filled.csv"))
+            .arg("--labels")
+            .arg(&labels)
+            .arg("--corpus")
+            .arg(&corpus)
+            .assert()
+            .success()
+    };
+    let out = import();
     let printed = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(
         printed.contains(&format!("{filled} added, 0 changed")),
         "{printed}"
     );
     // Importing again changes nothing.
-    let again = shuzhi()
-        .args(["label", "import"])
-        .arg(tmp.path().join("filled.csv"))
-        .arg("--labels")
-        .arg(&labels)
-        .arg("--corpus")
-        .arg(&corpus)
-        .assert()
-        .success();
+    let again = import();
     assert!(String::from_utf8_lossy(&again.get_output().stdout)
         .contains(&format!("0 added, 0 changed, {filled} unchanged")));
 

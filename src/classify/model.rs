@@ -544,7 +544,19 @@ mod tests {
         assert_send_sync::<Classifier>();
     }
 
-    /// Space-separated tokens and one gold theme per toy statement.
+    /// Toy statements (space-separated tokens) with their one theme: aging, funds, management.
+    const TOY: [(&str, usize); 8] = [
+        ("党员 老龄化 严重", 0),
+        ("党员 年龄 偏大 老龄化", 0),
+        ("老龄化 突出 断层", 0),
+        ("经费 不足 阵地 简陋", 1),
+        ("经费 紧张 保障 不足", 1),
+        ("阵地 面积 小 经费 少", 1),
+        ("组织 生活 不规范", 2),
+        ("三会一课 不规范 记录", 2),
+    ];
+
+    /// Tokens and one gold theme per toy statement.
     fn toy(texts: &[(&str, usize)]) -> (Vec<Vec<String>>, Vec<Vec<usize>>) {
         let toks = texts
             .iter()
@@ -566,17 +578,7 @@ mod tests {
 
     #[test]
     fn learns_a_separable_toy_problem_and_orients_weights() {
-        let texts = [
-            ("党员 老龄化 严重", 0usize),
-            ("党员 年龄 偏大 老龄化", 0),
-            ("老龄化 突出 断层", 0),
-            ("经费 不足 阵地 简陋", 1),
-            ("经费 紧张 保障 不足", 1),
-            ("阵地 面积 小 经费 少", 1),
-            ("组织 生活 不规范", 2),
-            ("三会一课 不规范 记录", 2),
-        ];
-        let (toks, golds) = toy(&texts);
+        let (toks, golds) = toy(&TOY);
         let inputs = problem_inputs(&toks);
         let names = vec!["aging".to_string(), "funds".to_string(), "mgmt".to_string()];
         let params = ModelParams {
@@ -608,15 +610,8 @@ mod tests {
 
     #[test]
     fn naive_bayes_baseline_separates_a_toy_problem() {
-        let texts = [
-            ("党员 老龄化 严重", 0usize),
-            ("党员 年龄 偏大 老龄化", 0),
-            ("老龄化 突出 断层", 0),
-            ("经费 不足 阵地 简陋", 1),
-            ("经费 紧张 保障 不足", 1),
-            ("阵地 面积 小 经费 少", 1),
-        ];
-        let (toks, golds) = toy(&texts);
+        // The first two themes only.
+        let (toks, golds) = toy(&TOY[..6]);
         let inputs = problem_inputs(&toks);
         let names = vec!["aging".to_string(), "funds".to_string()];
         let params = ModelParams {
