@@ -91,7 +91,13 @@ fn end_to_end(
     engine: &Engine,
 ) -> Option<(ReportRecord, Vec<Mention>)> {
     let doc = document(rel, bytes)?;
-    let parsed = pipeline::parse_document(doc, manifest, &engine.segmenter, Tokens::Classified);
+    let parsed = pipeline::parse_document(
+        doc,
+        manifest,
+        &engine.segmenter,
+        engine.roles.as_ref(),
+        Tokens::Classified,
+    );
     Some(analyze_report(&parsed, engine))
 }
 
@@ -108,7 +114,15 @@ fn benches(c: &mut Criterion) {
     let parsed: Vec<Parsed> = subset
         .iter()
         .filter_map(|(rel, b)| document(rel, b))
-        .map(|d| pipeline::parse_document(d, manifest.as_ref(), &engine.segmenter, Tokens::All))
+        .map(|d| {
+            pipeline::parse_document(
+                d,
+                manifest.as_ref(),
+                &engine.segmenter,
+                engine.roles.as_ref(),
+                Tokens::All,
+            )
+        })
         .collect();
     // (text, tokens, role, rules) of every classifiable statement of the subset.
     let statements: Vec<(String, Vec<String>, Role, Vec<usize>)> = parsed

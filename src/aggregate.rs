@@ -37,6 +37,12 @@ pub struct ReportRecord {
     pub theme_statements: BTreeMap<String, usize>,
     /// Warnings (unknown year, replaced bytes, near-duplicates, …).
     pub warnings: Vec<String>,
+    /// Repairs the normaliser made before structure (`traditional`, `unwrapped`, `split`, …).
+    #[serde(default)]
+    pub normalized: Vec<String>,
+    /// How many statements got their role from a heading, a turn phrase, the role model or by default.
+    #[serde(default)]
+    pub roles_by: BTreeMap<String, usize>,
 }
 
 /// One line of `mentions.jsonl`: a (statement, theme) hit.
@@ -370,6 +376,8 @@ mod tests {
             problem_statements: 1,
             theme_statements: raised.iter().map(|s| (s.to_string(), 1)).collect(),
             warnings: vec![],
+            normalized: vec![],
+            roles_by: Default::default(),
         }
     }
 

@@ -69,6 +69,15 @@ pub fn analyze_report(p: &Parsed, engine: &Engine) -> (ReportRecord, Vec<Mention
         problem_statements,
         theme_statements,
         warnings: p.doc.warnings.clone(),
+        normalized: p
+            .normalized
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
+        roles_by: p.structure.statements().fold(BTreeMap::new(), |mut m, s| {
+            *m.entry(s.role_by.as_str().to_string()).or_default() += 1;
+            m
+        }),
     };
     (record, mentions)
 }

@@ -1,6 +1,7 @@
 //! Reading many report files at once: gathering sources from the paths given, their `manifest.csv` files,
 //! and parsing every report in parallel (ingest → structure → segment) with the skips collected.
 
+use crate::classify::roles::RoleModel;
 use crate::error::{Result, Skipped};
 use crate::ingest::{self, IngestOptions, Source};
 use crate::meta::Manifest;
@@ -51,11 +52,12 @@ pub fn parse(
     s: &Source,
     manifests: &Manifests,
     seg: &Segmenter,
+    roles: Option<&RoleModel>,
     opts: &IngestOptions,
     which: pipeline::Tokens,
 ) -> std::result::Result<Parsed, crate::error::SkipReason> {
     let manifest = manifests.get(&*s.root).and_then(|m| m.as_ref());
-    pipeline::parse_source(s, opts, manifest, seg, which)
+    pipeline::parse_source(s, opts, manifest, seg, roles, which)
 }
 
 /// All reports under some paths, sorted by id, with the files that could not be read.
@@ -72,20 +74,35 @@ impl Corpus {
     ///
     /// # Errors
     /// A malformed `manifest.csv` (bad files are skipped, not errors).
-    pub fn load(root: &Path, seg: &Segmenter, opts: &IngestOptions) -> Result<Corpus> {
-        Self::load_paths(&[root.to_path_buf()], seg, opts)
+    pub fn load(
+        root: &Path,
+        seg: &Segmenter,
+        roles: Option<&RoleModel>,
+        opts: &IngestOptions,
+    ) -> Result<Corpus> {
+        Self::load_paths(&[root.to_path_buf()], seg, roles, opts)
     }
 
     /// Reads every report under the given files and folders (ids as [`gather`] makes them).
     ///
     /// # Errors
     /// A malformed `manifest.csv` in one of the roots.
-    pub fn load_paths(paths: &[PathBuf], seg: &Segmenter, opts: &IngestOptions) -> Result<Corpus> {
+    pub fn load_paths(
+        paths: &[PathBuf],
+        seg: &Segmenter,
+        roles: Option<&RoleModel>,
+        opts: &IngestOptions,
+    ) -> Result<Corpus> {
         let (sources, mut skipped) = gather(paths);
         let manifests = manifests(&sources)?;
         let results: Vec<_> = sources
             .par_iter()
-            .map(|s| (s, parse(s, &manifests, seg, opts, pipeline::Tokens::All)))
+            .map(|s| {
+                (
+                    s,
+                    parse(s, &manifests, seg, roles, opts, pipeline::Tokens::All),
+                )
+            })
             .collect();
         let mut reports = Vec::new();
         for (s, r) in results {

@@ -22,6 +22,10 @@ pub struct Label {
     pub text: String,
     /// Theme ids; empty for a statement that carries none.
     pub themes: Vec<String>,
+    /// The statement's role as the labeller reads it, when given: what the statement-role model learns
+    /// from (the structure stage decides roles at run time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     /// 1-based line in the file (not serialised).
     #[serde(skip)]
     pub line: usize,
@@ -43,7 +47,9 @@ pub fn parse(path: &Path, text: &str, taxonomy: &Taxonomy) -> Result<Vec<Label>>
         match serde_json::from_str::<Label>(l) {
             Ok(mut label) => {
                 label.line = line_no;
-                label.text = normalize(&label.text).trim().to_string();
+                label.text = crate::normalize::fragment(&normalize(&label.text))
+                    .trim()
+                    .to_string();
                 if label.text.is_empty() {
                     errors.push(format!("{}:{line_no}: empty text fragment", path.display()));
                     continue;
@@ -88,8 +94,10 @@ pub struct Resolved {
     pub report: String,
     /// Index of the statement in the report (document order).
     pub statement: usize,
-    /// Role of that statement.
+    /// Role of that statement, as the structure stage found it.
     pub role: Role,
+    /// Role the labeller gave, if any (the last line that gave one wins).
+    pub labelled_role: Option<Role>,
     /// Theme indices into the taxonomy, sorted, unique.
     pub themes: Vec<usize>,
     /// Lines of the labels file that point here.
@@ -155,6 +163,7 @@ pub fn resolve(
                         report: label.report.clone(),
                         statement: *i,
                         role: *role,
+                        labelled_role: None,
                         themes: Vec::new(),
                         lines: Vec::new(),
                     });
@@ -165,6 +174,9 @@ pub fn resolve(
                     ));
                 }
                 entry.lines.push(label.line);
+                if label.role.is_some() {
+                    entry.labelled_role = label.role;
+                }
                 entry.themes.append(&mut themes);
                 entry.themes.sort_unstable();
                 entry.themes.dedup();

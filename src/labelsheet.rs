@@ -503,7 +503,9 @@ pub fn merge(
                 errors.push(format!("{sp}:{}: unknown theme id '{id}'", r.row));
             }
         }
-        let text = normalize(&r.fragment).trim().to_string();
+        let text = crate::normalize::fragment(&normalize(&r.fragment))
+            .trim()
+            .to_string();
         if text.is_empty() || r.report.is_empty() {
             errors.push(format!("{sp}:{}: empty report or fragment", r.row));
             continue;
@@ -512,6 +514,7 @@ pub fn merge(
             report: r.report.clone(),
             text,
             themes: r.themes.clone(),
+            role: None,
             line: r.row,
         });
     }

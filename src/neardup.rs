@@ -285,7 +285,8 @@ mod tests {
         )
         .unwrap();
         let corpus =
-            crate::corpus::Corpus::load(&root.join("corpus"), &seg, &Default::default()).unwrap();
+            crate::corpus::Corpus::load(&root.join("corpus"), &seg, None, &Default::default())
+                .unwrap();
         let docs: Vec<(String, Vec<String>)> = corpus
             .reports
             .iter()

@@ -1,8 +1,10 @@
 //! One report from file to structured, segmented statements: the per-report unit of parallel work.
 
+use crate::classify::roles::RoleModel;
 use crate::error::SkipReason;
 use crate::ingest::{self, Document, IngestOptions, Source};
 use crate::meta::{self, Manifest, Meta};
+use crate::normalize;
 use crate::segment::Segmenter;
 use crate::structure::{self, Structure};
 
@@ -15,12 +17,24 @@ pub struct Parsed {
     pub meta: Meta,
     /// Sections and statements.
     pub structure: Structure,
+    /// The repairs the normaliser made before structure (empty for a clean file).
+    pub normalized: Vec<normalize::Step>,
+    /// Where each character of `doc.text` stood in the decoded file (see [`normalize::Normalized`]).
+    pub origin: Option<Vec<u32>>,
     /// Filtered tokens of each statement, in [`Structure::statements`] order; empty for the statements
     /// [`Tokens::Classified`] leaves out.
     pub tokens: Vec<Vec<String>>,
 }
 
 impl Parsed {
+    /// The character offset in the decoded file of character `i` of the normalised text.
+    pub fn source_offset(&self, i: usize) -> usize {
+        match &self.origin {
+            None => i,
+            Some(m) => m[i.min(m.len() - 1)] as usize,
+        }
+    }
+
     /// Statements with their tokens and global index, in document order.
     pub fn statements(&self) -> impl Iterator<Item = (usize, &structure::Statement, &[String])> {
         self.structure
@@ -47,10 +61,23 @@ pub fn parse_document(
     mut doc: Document,
     manifest: Option<&Manifest>,
     seg: &Segmenter,
+    roles: Option<&RoleModel>,
     which: Tokens,
 ) -> Parsed {
+    let norm = normalize::normalize(&doc.text);
+    doc.text = norm.text;
     let meta = meta::derive(&doc.rel, &doc.text, manifest, &mut doc.warnings);
-    let structure = structure::analyze(&doc.text);
+    let mut structure = structure::analyze(&doc.text);
+    if let Some(m) = roles {
+        m.assign(&mut structure);
+    }
+    if !structure.statements().any(|s| s.role.raises()) {
+        doc.warnings.push(if structure.problem_heading {
+            "no problem or cause statement found, although a heading announces problems or causes".into()
+        } else {
+            "no problem or cause statement found (no problems heading, turn phrase or statement read as a problem)".into()
+        });
+    }
     let tokens = structure
         .statements()
         .map(|s| {
@@ -65,6 +92,8 @@ pub fn parse_document(
         doc,
         meta,
         structure,
+        normalized: norm.steps,
+        origin: norm.origin,
         tokens,
     }
 }
@@ -87,8 +116,9 @@ pub fn parse_source(
     opts: &IngestOptions,
     manifest: Option<&Manifest>,
     seg: &Segmenter,
+    roles: Option<&RoleModel>,
     which: Tokens,
 ) -> Result<Parsed, SkipReason> {
     let doc = ingest::load(source, opts)?;
-    Ok(parse_document(doc, manifest, seg, which))
+    Ok(parse_document(doc, manifest, seg, roles, which))
 }

@@ -219,7 +219,10 @@ fn train_corpus(out: &Path, extra: &[&str]) {
 #[test]
 fn train_rebuilds_the_shipped_model_byte_for_byte() {
     let out = tempfile::tempdir().unwrap();
-    train_corpus(out.path(), &["--holdout", "2025"]);
+    train_corpus(
+        out.path(),
+        &["--holdout", "2025", "--gallery", "tests/gallery"],
+    );
     for f in [
         "model.json",
         "MODEL.md",

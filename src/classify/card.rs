@@ -13,6 +13,7 @@ pub fn render(
     taxonomy: &Taxonomy,
     command: &str,
     holdout: Option<&Evaluation>,
+    gallery: Option<&std::collections::BTreeMap<String, crate::gallery::StyleScore>>,
 ) -> String {
     let mut s = String::new();
     let t = &body.training;
@@ -115,6 +116,32 @@ grouped by report on the training data.\n",
     }
     if let Some(e) = holdout {
         holdout_section(&mut s, e);
+    }
+    if !body.role_metrics.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Statement roles\n\nThe statement-role model decides the role of statements that no heading or turn phrase places (continuation pages, problems without a heading, areas of 对照检查材料). Figures: 5-fold cross-validation grouped by report, statement by statement (before the Viterbi pass), on statements whose role a heading, a turn phrase or a label fixed.\n\n| role | precision | recall | F1 | support |\n| --- | ---: | ---: | ---: | ---: |"
+        );
+        for (r, p) in &body.role_metrics {
+            let _ = writeln!(
+                s,
+                "| {r} | {:.3} | {:.3} | {:.3} | {} |",
+                p.precision, p.recall, p.f1, p.support
+            );
+        }
+    }
+    if let Some(g) = gallery {
+        let _ = writeln!(
+            s,
+            "\n## Held-out style gallery\n\nDocuments written by other writers in the layouts real files arrive in (`tests/gallery`), never used for rules, dictionaries or thresholds. Report-level macro-F1 over the themes raised, and documents that raise problems where nothing was found.\n\n| layout | documents | reports macro-F1 | nothing found |\n| --- | ---: | ---: | ---: |"
+        );
+        for (k, v) in g {
+            let _ = writeln!(
+                s,
+                "| {k} | {} | {:.3} | {} |",
+                v.documents, v.macro_f1, v.nothing_found
+            );
+        }
     }
     let _ = writeln!(
         s,

@@ -9,6 +9,7 @@ pub mod linear;
 pub mod metrics;
 pub mod model;
 pub mod persist;
+pub mod roles;
 
 use crate::error::Result;
 use crate::segment::Segmenter;
@@ -66,6 +67,8 @@ pub struct Engine {
     pub segmenter: Segmenter,
     /// The trained model; `None` means rules only.
     pub model: Option<Classifier>,
+    /// The statement-role model, when the model folder has one.
+    pub roles: Option<roles::RoleModel>,
 }
 
 /// Byte spans of the sentences of a text (ending at 。；！？ or a line break).
@@ -149,6 +152,7 @@ impl Engine {
                 taxonomy,
                 segmenter,
                 model: Some(m.body.classifier.clone()),
+                roles: m.body.roles.clone(),
             },
             m,
         ))

@@ -71,6 +71,12 @@ pub struct ModelBody {
     pub cv_metrics: BTreeMap<String, Prf>,
     /// The classifier.
     pub classifier: Classifier,
+    /// The statement-role model (models from before it existed have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<super::roles::RoleModel>,
+    /// Cross-validated figures of the role model, per role.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub role_metrics: BTreeMap<String, Prf>,
 }
 
 #[derive(Serialize, Deserialize)]

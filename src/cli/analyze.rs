@@ -109,7 +109,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Loading the model and walking the folders do not depend on each other.
     let (engine, (mut sources, walk_skips)) = rayon::join(
         || Engine::from_model_dir(&args.model),
-        || corpus::gather(&args.paths),
+        || {
+            let found = corpus::gather(&args.paths);
+            shuzhi::normalize::warm_up();
+            found
+        },
     );
     let (engine, _) =
         engine.with_context(|| format!("loading the model from {}", args.model.display()))?;
@@ -174,7 +178,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         part.par_iter()
             .map(|s| {
                 let size = std::fs::metadata(&s.path).map(|m| m.len()).unwrap_or(0);
-                let r = corpus::parse(s, &manifests, &engine.segmenter, &opts, which).map(|p| {
+                let r = corpus::parse(
+                    s,
+                    &manifests,
+                    &engine.segmenter,
+                    engine.roles.as_ref(),
+                    &opts,
+                    which,
+                )
+                .map(|p| {
                     let (rec, mentions) = analyze_report(&p, &engine);
                     let tokens = if near_dups {
                         p.tokens.concat()

@@ -64,7 +64,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         stopwords: dir.join("stopwords.txt"),
     }
     .load()?;
-    let (examples, _, _) = load_examples(&args.corpus, &args.labels, &None, &res)?;
+    let (examples, _, _, _) = load_examples(&args.corpus, &args.labels, &None, &res)?;
     let year = match args.test_year {
         Some(y) => y,
         None => examples

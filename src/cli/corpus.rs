@@ -66,7 +66,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn stats(a: StatsArgs) -> Result<ExitCode> {
     let res = a.resources.load()?;
-    let corpus = Corpus::load(&a.corpus, &res.segmenter, &Default::default())?;
+    let corpus = Corpus::load(&a.corpus, &res.segmenter, None, &Default::default())?;
     let mut s = Stats {
         reports: corpus.reports.len(),
         skipped: corpus.skipped.iter().map(|k| k.to_string()).collect(),

@@ -46,8 +46,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     init_threads(args.threads)?;
     let (engine, _) = Engine::from_model_dir(&args.model)
         .with_context(|| format!("loading the model from {}", args.model.display()))?;
-    let Corpus { reports, skipped } =
-        Corpus::load_paths(&args.paths, &engine.segmenter, &Default::default())?;
+    let Corpus { reports, skipped } = Corpus::load_paths(
+        &args.paths,
+        &engine.segmenter,
+        engine.roles.as_ref(),
+        &Default::default(),
+    )?;
     for s in &skipped {
         eprintln!("shuzhi: skipped {s}");
     }

@@ -66,7 +66,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let res = args.resources.load()?;
     let names: Vec<String> = res.taxonomy.ids();
     let pb = spinner(args.quiet, "reading corpus and labels");
-    let (examples, _, _) = load_examples(&args.corpus, &args.labels, &args.years, &res)?;
+    let (examples, _, _, roles) = load_examples(&args.corpus, &args.labels, &args.years, &res)?;
     if let Some(dir) = &args.model {
         let (engine, _) = Engine::from_model_dir(dir)?;
         let model = engine.model.as_ref().expect("loaded model");
@@ -124,8 +124,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     pb.finish_and_clear();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&evals)?);
+        let out = serde_json::json!({ "evaluations": evals, "roles": roles.metrics });
+        println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
+        println!("== statement roles (5-fold cross-validation grouped by report, statement by statement)\n");
+        println!(
+            "{:<10} {:>9} {:>7} {:>6} {:>8}",
+            "role", "precision", "recall", "F1", "support"
+        );
+        for (r, p) in &roles.metrics {
+            println!(
+                "{r:<10} {:>9.3} {:>7.3} {:>6.3} {:>8}",
+                p.precision, p.recall, p.f1, p.support
+            );
+        }
+        println!();
         for e in &evals {
             println!("== {} ({} test statements)\n", e.setup, e.test_statements);
             print_scores(&names, "combined (model + rule features)", &e.combined);

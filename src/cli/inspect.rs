@@ -140,6 +140,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 taxonomy: shuzhi::themes::Taxonomy::builtin(),
                 segmenter: shuzhi::segment::Segmenter::builtin(),
                 model: None,
+                roles: None,
             }
         }
     };
@@ -181,6 +182,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         &IngestOptions::default(),
         manifest.as_ref(),
         seg,
+        engine.roles.as_ref(),
         pipeline::Tokens::All,
     )
     .map_err(|e| anyhow!("{}: {e}", args.file.display()))?;

@@ -116,7 +116,12 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
     let Corpus {
         mut reports,
         skipped,
-    } = Corpus::load_paths(&args.paths, &engine.segmenter, &Default::default())?;
+    } = Corpus::load_paths(
+        &args.paths,
+        &engine.segmenter,
+        engine.roles.as_ref(),
+        &Default::default(),
+    )?;
     for s in &skipped {
         eprintln!("shuzhi: skipped {s}");
     }
@@ -178,7 +183,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
     }
     // Only the reports the sheet and the labels file name need structuring.
     let seg = shuzhi::segment::Segmenter::new(std::path::Path::new("-"), "", "")?;
-    let corpus = Corpus::load(&args.corpus, &seg, &Default::default())?;
+    let corpus = Corpus::load(&args.corpus, &seg, None, &Default::default())?;
     let m = labelsheet::merge(
         &args.file,
         &rows,

@@ -39,6 +39,10 @@ pub struct Args {
     /// alone in MODEL.md (the model itself is still trained on every year).
     #[arg(long, value_name = "YEAR")]
     pub holdout: Option<i32>,
+    /// Also analyse a held-out style gallery (a folder with expected.jsonl) with the new model and put its
+    /// per-layout figures in MODEL.md.
+    #[arg(long, value_name = "DIR")]
+    pub gallery: Option<PathBuf>,
     #[command(flatten)]
     pub hyper: HyperArgs,
     #[command(flatten)]
@@ -112,14 +116,51 @@ impl HyperArgs {
     }
 }
 
+/// Analyses a style gallery with a freshly trained model and scores it per layout.
+fn score_gallery(
+    dir: &std::path::Path,
+    body: &ModelBody,
+    res: &super::common::Resources,
+) -> Result<BTreeMap<String, shuzhi::gallery::StyleScore>> {
+    let expected = shuzhi::gallery::load(&dir.join("expected.jsonl"))?;
+    let engine = shuzhi::classify::Engine {
+        taxonomy: shuzhi::themes::Taxonomy::parse(&dir.join("themes.toml"), &res.themes_toml)?,
+        segmenter: shuzhi::segment::Segmenter::new(
+            &dir.join("userdict.txt"),
+            &res.userdict,
+            &res.stopwords,
+        )?,
+        model: Some(body.classifier.clone()),
+        roles: body.roles.clone(),
+    };
+    let corpus = Corpus::load(
+        dir,
+        &engine.segmenter,
+        engine.roles.as_ref(),
+        &Default::default(),
+    )?;
+    if let Some(s) = corpus.skipped.first() {
+        bail!("gallery: cannot read {s}");
+    }
+    let raised = corpus
+        .reports
+        .iter()
+        .map(|p| {
+            let (rec, _) = shuzhi::analysis::analyze_report(p, &engine);
+            (rec.id, rec.raised)
+        })
+        .collect();
+    Ok(shuzhi::gallery::score(&expected, &raised))
+}
+
 /// Loads corpus + labels and returns the examples within the year range.
 pub fn load_examples(
     corpus_dir: &std::path::Path,
     labels: &Option<PathBuf>,
     years: &Option<String>,
     res: &super::common::Resources,
-) -> Result<(Vec<Example>, PathBuf, Corpus)> {
-    let corpus = Corpus::load(corpus_dir, &res.segmenter, &Default::default())?;
+) -> Result<(Vec<Example>, PathBuf, Corpus, RoleFit)> {
+    let mut corpus = Corpus::load(corpus_dir, &res.segmenter, None, &Default::default())?;
     for s in &corpus.skipped {
         eprintln!("shuzhi: skipped {s}");
     }
@@ -127,6 +168,24 @@ pub fn load_examples(
         .clone()
         .unwrap_or_else(|| corpus_dir.join("labels.jsonl"));
     let labels = shuzhi::labels::load(&labels_path, &res.taxonomy)?;
+    // Roles first: the statement-role model learns from headings, turn phrases and labelled roles, then
+    // decides the statements nothing else decided, as it will at run time.
+    let resolved = shuzhi::labels::resolve(
+        &labels_path,
+        &labels,
+        &shuzhi::labels::targets(&corpus.reports),
+        &res.taxonomy,
+    );
+    let (role_model, role_metrics) =
+        shuzhi::classify::roles::train_with_cv(&corpus.reports, &resolved.statements, 5, 42)?;
+    for p in &mut corpus.reports {
+        role_model.assign(&mut p.structure);
+    }
+    let corpus = corpus;
+    let roles = RoleFit {
+        model: role_model,
+        metrics: role_metrics,
+    };
     let ds = dataset::build(&corpus, &labels_path, &labels, &res.taxonomy)?;
     let (from, to) = match years {
         Some(y) => parse_years(y)?,
@@ -143,7 +202,15 @@ pub fn load_examples(
             labels_path.display()
         );
     }
-    Ok((examples, labels_path, corpus))
+    Ok((examples, labels_path, corpus, roles))
+}
+
+/// The statement-role model fitted with the corpus, and its cross-validated figures per role.
+pub struct RoleFit {
+    /// The model.
+    pub model: shuzhi::classify::roles::RoleModel,
+    /// Per-role precision, recall, F1 (5-fold, grouped by report).
+    pub metrics: BTreeMap<String, shuzhi::classify::persist::Prf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -151,7 +218,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let params = args.hyper.params(args.seed)?;
     let res = args.resources.load()?;
     let pb = spinner(args.quiet, "reading corpus and labels");
-    let (examples, labels_path, _) = load_examples(&args.corpus, &args.labels, &args.years, &res)?;
+    let (examples, labels_path, _, roles) =
+        load_examples(&args.corpus, &args.labels, &args.years, &res)?;
     let names: Vec<String> = res.taxonomy.ids();
     let inputs: Vec<_> = examples.iter().map(Example::input).collect();
     let golds: Vec<Vec<usize>> = examples.iter().map(|e| e.gold.clone()).collect();
@@ -195,6 +263,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         training,
         cv_metrics,
         classifier,
+        roles: Some(roles.model),
+        role_metrics: roles.metrics,
     };
     let mut command = format!(
         "shuzhi train --corpus {} --out {} --seed {}",
@@ -223,7 +293,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         None => None,
     };
-    let card_text = card::render(&body, &res.taxonomy, &command, holdout.as_ref());
+    let gallery = match &args.gallery {
+        Some(dir) => {
+            command.push_str(&format!(" --gallery {}", dir.display()));
+            Some(score_gallery(dir, &body, &res)?)
+        }
+        None => None,
+    };
+    let card_text = card::render(
+        &body,
+        &res.taxonomy,
+        &command,
+        holdout.as_ref(),
+        gallery.as_ref(),
+    );
     persist::save(
         &args.out,
         &ModelDir {

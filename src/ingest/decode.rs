@@ -96,7 +96,24 @@ fn decode_utf16(
 /// Not UTF-8: try GB18030 (a superset of GBK and GB2312), then line by line for files glued together from
 /// parts in different encodings, then a lossy decode when only a handful of bytes are bad.
 fn decode_legacy(bytes: &[u8], warnings: &mut Vec<String>) -> Result<(String, String), SkipReason> {
-    if let Some(s) = GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+    // Big5 bytes often form valid GB18030 too (as mojibake): ask the detector first, and take Big5 only
+    // when it decodes cleanly.
+    let big5 = encoding_rs::BIG5.decode_without_bom_handling_and_without_replacement(bytes);
+    let gb = GB18030.decode_without_bom_handling_and_without_replacement(bytes);
+    if let Some(b5) = big5 {
+        let mut det = chardetng::EncodingDetector::new();
+        det.feed(bytes, true);
+        // Where both decode, the detector decides; where it does not say Big5, the decode that reads more
+        // like text does (Big5 read as GB18030 yields rare symbols and stray scripts).
+        let prefer_big5 = det.guess(None, false) == encoding_rs::BIG5
+            || gb
+                .as_ref()
+                .is_none_or(|g| textlike_share(&b5) > textlike_share(g) + 0.02);
+        if prefer_big5 {
+            return Ok((b5.into_owned(), "Big5".into()));
+        }
+    }
+    if let Some(s) = gb {
         return Ok((s.into_owned(), "GB18030".into()));
     }
     if let Some(s) = decode_mixed_lines(bytes) {
@@ -180,6 +197,25 @@ fn check_textlike(text: &str) -> Result<(), SkipReason> {
     Ok(())
 }
 
+/// Share of non-space characters that ordinary text is made of.
+fn textlike_share(text: &str) -> f64 {
+    let (mut total, mut ok) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        total += 1;
+        // Common CJK only: Big5 bytes read as GB18030 fall into the rarer ranges too.
+        if is_textlike(c)
+            && !matches!(c as u32, 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0xE000..=0xF8FF)
+        {
+            ok += 1;
+        }
+    }
+    if total == 0 {
+        1.0
+    } else {
+        ok as f64 / total as f64
+    }
+}
+
 fn is_textlike(c: char) -> bool {
     matches!(c as u32,
         0x21..=0x7E            // ASCII printable
@@ -231,6 +267,15 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = "二、存在的问题\r\n（一）党员队伍老化。\r\n";
+
+    #[test]
+    fn big5_is_not_read_as_gb18030() {
+        let (bytes, _, _) = encoding_rs::BIG5
+            .encode("存在的問題：黨員隊伍老化，經費保障不足，村級組織活動場所簡陋。");
+        let d = decode(&bytes).unwrap();
+        assert_eq!(d.encoding, "Big5");
+        assert!(d.text.starts_with("存在的問題：黨員隊伍老化"));
+    }
 
     #[test]
     fn utf8_with_and_without_bom_agree() {

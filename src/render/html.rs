@@ -1043,6 +1043,8 @@ pub(crate) mod tests {
             uncovered,
             statements: 10,
             warnings: vec![],
+            normalized: vec![],
+            roles_by: Default::default(),
         }
     }
 

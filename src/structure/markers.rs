@@ -67,7 +67,7 @@ static START: LazyLock<Vec<(Kind, Regex)>> = LazyLock::new(|| {
         ),
         (
             Kind::ArabicParen,
-            r(r"^[（(]\s*([0-9０-９]{1,2})\s*[）)][、，,．.\s]*"),
+            r(r"^(?:[（(]\s*([0-9０-９]{1,2})\s*[）)]|([0-9０-９]{1,2})[）)])[、，,．.\s]*"),
         ),
         (
             Kind::Diyi,
@@ -139,11 +139,12 @@ pub fn at_start(s: &str) -> Option<Marker> {
     for (kind, re) in START.iter() {
         if let Some(c) = re.captures(s) {
             let whole = c.get(0)?;
-            let value = value_of(*kind, c.get(1)?.as_str())?;
+            let num = c.get(1).or_else(|| c.get(2))?;
+            let value = value_of(*kind, num.as_str())?;
             if *kind == Kind::Arabic {
                 // 「2023年」「1.5万元」「3个」: a number that runs on is not a list label.
                 let rest = &s[whole.end()..];
-                let cap_end = c.get(1)?.end();
+                let cap_end = num.end();
                 let sep = &s[cap_end..whole.end()];
                 if rest.starts_with(|ch: char| ch.is_ascii_digit())
                     || (sep.trim().is_empty() && !rest.starts_with(|ch: char| is_han(ch)))

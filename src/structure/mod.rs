@@ -13,11 +13,41 @@ pub use roles::Role;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
+/// How a statement's role was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    /// A section heading names the role (「二、存在的问题」).
+    Heading,
+    /// A turn phrase in the running text opened it (「但也存在一些不足，主要表现在」「究其原因」).
+    Turn,
+    /// The statement-role model read the statement itself.
+    Model,
+    /// Nothing said: the position in the document (opening text reads as achievements).
+    Default,
+}
+
+impl Basis {
+    /// The lower-case name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Heading => "heading",
+            Basis::Turn => "turn",
+            Basis::Model => "model",
+            Basis::Default => "default",
+        }
+    }
+}
+
 /// One statement: an enumerated item with its elaboration, or an unenumerated paragraph.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Statement {
     /// The role of the section it belongs to.
     pub role: Role,
+    /// How that role was decided.
+    pub role_by: Basis,
+    /// Confidence in the role: 1 for a heading or turn phrase, the model's probability, 0.5 by default.
+    pub role_score: f32,
     /// Start, in characters of the normalised text.
     pub start: usize,
     /// End (exclusive), in characters.
@@ -42,6 +72,8 @@ pub struct Section {
 pub struct Structure {
     /// Sections in document order.
     pub sections: Vec<Section>,
+    /// Whether a heading announced problems or causes (for the warning when none were found).
+    pub problem_heading: bool,
 }
 
 impl Structure {
@@ -57,6 +89,7 @@ type Span = (usize, usize);
 /// A section before statements are split: role, heading, content chunks (byte spans).
 struct Draft {
     role: Role,
+    basis: Basis,
     heading: Option<String>,
     chunks: Vec<Span>,
 }
@@ -107,7 +140,8 @@ fn candidate(p: &str) -> Option<Candidate> {
         Some(m) if HEADING_KINDS.contains(&m.kind) => {
             let te = title_end(p, m.len);
             let title = &p[m.len..te];
-            let short = title.chars().count() <= MAX_TITLE_CHARS;
+            // A title with clauses is a sentence, not a heading that names a part.
+            let short = title.chars().count() <= MAX_TITLE_CHARS && !title.contains(['，', ',']);
             let role = if short {
                 roles::heading_role(title)
             } else {
@@ -123,9 +157,16 @@ fn candidate(p: &str) -> Option<Candidate> {
         }
         Some(_) => None,
         None => {
-            let body = p.trim_end_matches(['：', ':', '。']);
+            // A line that ends a sentence is body text, however short.
+            if p.ends_with('。') {
+                return None;
+            }
+            let body = p.trim_end_matches(['：', ':', '？', '?']);
             let n = body.chars().count();
             if n == 0 || n > 24 || body.contains(['。', '，', ',', '；', ';', '！', '？']) {
+                return None;
+            }
+            if roles::document_title(body) {
                 return None;
             }
             let role = roles::heading_role(body)?;
@@ -170,7 +211,12 @@ fn top_kind(cands: &[(usize, Candidate)]) -> Option<Kind> {
 }
 
 fn is_title_line(p: &str) -> bool {
-    p.chars().count() <= 80 && markers::at_start(p).is_none() && !p.ends_with(['：', ':'])
+    // A line with a full stop or several clauses is body text: a continuation page starts mid-report.
+    p.chars().count() <= 80
+        && markers::at_start(p).is_none()
+        && !p.ends_with(['：', ':'])
+        && !p.contains(['。', '；'])
+        && p.matches('，').count() < 2
 }
 
 /// Splits a report text into sections and statements.
@@ -212,6 +258,7 @@ pub fn analyze(text: &str) -> Structure {
     if first_body > 0 {
         drafts.push(Draft {
             role: Role::Other,
+            basis: Basis::Default,
             heading: Some(ptext(0).to_string()),
             chunks: (1..first_body).map(|i| paras[i]).collect(),
         });
@@ -219,6 +266,7 @@ pub fn analyze(text: &str) -> Structure {
     // Unheaded text opens as achievements (after an opening paragraph) until a cue says otherwise.
     let mut current = Draft {
         role: Role::Other,
+        basis: Basis::Default,
         heading: None,
         chunks: Vec::new(),
     };
@@ -227,7 +275,16 @@ pub fn analyze(text: &str) -> Structure {
     for (i, &(s, e)) in paras.iter().enumerate().skip(first_body) {
         match cand_at.get(&i).filter(|c| is_start(c)) {
             Some(c) => {
-                let role = c.role.unwrap_or(if seen_problem_or_measure {
+                // A heading that names no role: under problems it is an area of them (对照检查材料's
+                // 「（二）在思想政治方面」); elsewhere achievements before any problem, other after.
+                let basis = if c.role.is_some() {
+                    Basis::Heading
+                } else {
+                    Basis::Default
+                };
+                let role = c.role.unwrap_or(if current.role.classified() {
+                    current.role
+                } else if seen_problem_or_measure {
                     Role::Other
                 } else {
                     Role::Highlight
@@ -244,6 +301,7 @@ pub fn analyze(text: &str) -> Structure {
                     &mut current,
                     Draft {
                         role,
+                        basis,
                         heading: Some(heading),
                         chunks: chunk.into_iter().collect(),
                     },
@@ -278,6 +336,8 @@ pub fn analyze(text: &str) -> Structure {
             .into_iter()
             .map(|(s, e)| Statement {
                 role: d.role,
+                role_by: d.basis,
+                role_score: if d.basis == Basis::Default { 0.5 } else { 1.0 },
                 start: cursor.chars_at(s),
                 end: cursor.chars_at(e),
                 text: text[s..e].to_string(),
@@ -289,7 +349,11 @@ pub fn analyze(text: &str) -> Structure {
             statements,
         });
     }
-    Structure { sections }
+    let problem_heading = headed.contains(&Role::Problem) || headed.contains(&Role::Cause);
+    Structure {
+        sections,
+        problem_heading,
+    }
 }
 
 /// Sentence starts inside a chunk: its start and the byte after each 。；！？.
@@ -312,71 +376,79 @@ fn list_follows(after: &str) -> bool {
     window.contains(['：', ':']) || !markers::inline(&window).is_empty()
 }
 
-/// Role switches inside sections, where cue sentences say what headings do not.
+/// The role a turn phrase at the start of `sentence` switches to, if any.
+///
+/// `item_head` is true for the first sentence of an enumerated item (「（三）……」), where turns to problems
+/// and next steps are not taken: an item is a statement of its section, not a new part.
+fn turn_to(
+    role: Role,
+    sentence: &str,
+    item_head: bool,
+    para_start: bool,
+    headed: &BTreeSet<Role>,
+) -> Option<Role> {
+    if !item_head
+        && matches!(role, Role::Highlight | Role::Other)
+        && !headed.contains(&Role::Problem)
+        && roles::problem_cue(sentence)
+    {
+        return Some(Role::Problem);
+    }
+    if !item_head
+        && role != Role::Measure
+        && !headed.contains(&Role::Measure)
+        && roles::measure_cue(sentence)
+    {
+        return Some(Role::Measure);
+    }
+    if role != Role::Measure && role != Role::Cause && !headed.contains(&Role::Cause) {
+        if let Some(cue_end) = roles::cause_cue(sentence) {
+            // Outside a problems part only a cue that points back at problems counts.
+            let ok_here = role == Role::Problem || roles::refers_to_problems(sentence);
+            if ok_here && (para_start || list_follows(&sentence[cue_end..])) {
+                return Some(Role::Cause);
+            }
+        }
+    }
+    None
+}
+
+/// Role switches inside sections, where turn phrases in the running text say what headings do not: at
+/// any sentence start, so 「……取得了一定成效，但也存在一些问题和不足，主要表现在：一是……」 turns mid-paragraph.
 fn split_on_cues(text: &str, drafts: Vec<Draft>, headed: &BTreeSet<Role>) -> Vec<Draft> {
     let mut out = Vec::new();
     for d in drafts {
         let mut cur = Draft {
             role: d.role,
+            basis: d.basis,
             heading: d.heading,
             chunks: Vec::new(),
         };
         for (s, e) in d.chunks {
-            let chunk = &text[s..e];
-            let item = markers::at_start(chunk);
+            let item = markers::at_start(&text[s..e]);
+            let item_len = item.map(|m: Marker| m.len).unwrap_or(0);
             let mut start = s;
-            // Paragraph-level switches (not on enumerated items).
-            if item.is_none() {
-                let to = if matches!(cur.role, Role::Highlight | Role::Other)
-                    && !headed.contains(&Role::Problem)
-                    && roles::problem_cue(chunk)
-                {
-                    Some(Role::Problem)
-                } else if cur.role != Role::Measure
-                    && !headed.contains(&Role::Measure)
-                    && roles::measure_cue(chunk)
-                {
-                    Some(Role::Measure)
-                } else {
-                    None
+            for ss in sentence_starts(text, (s, e)) {
+                let at = if ss == s { s + item_len } else { ss };
+                let sentence = &text[at..e];
+                let item_head = ss == s && item.is_some_and(|m| m.kind != Kind::Bare);
+                let Some(role) = turn_to(cur.role, sentence, item_head, ss == s, headed) else {
+                    continue;
                 };
-                if let Some(role) = to {
-                    let prev = std::mem::replace(
-                        &mut cur,
-                        Draft {
-                            role,
-                            heading: Some(cue_heading(chunk)),
-                            chunks: Vec::new(),
-                        },
-                    );
-                    out.push(prev);
+                if ss > start {
+                    cur.chunks.push((start, ss));
                 }
-            }
-            // Causes inside a problems section.
-            if cur.role == Role::Problem && !headed.contains(&Role::Cause) {
-                let item_len = item.map(|m: Marker| m.len).unwrap_or(0);
-                for ss in sentence_starts(text, (s, e)) {
-                    let at = if ss == s { s + item_len } else { ss };
-                    let sentence = &text[at..e];
-                    if let Some(cue_end) = roles::cause_cue(sentence) {
-                        if ss == s || list_follows(&sentence[cue_end..]) {
-                            if ss > start {
-                                cur.chunks.push((start, ss));
-                            }
-                            let prev = std::mem::replace(
-                                &mut cur,
-                                Draft {
-                                    role: Role::Cause,
-                                    heading: Some(cue_heading(sentence)),
-                                    chunks: Vec::new(),
-                                },
-                            );
-                            out.push(prev);
-                            start = ss;
-                            break;
-                        }
-                    }
-                }
+                let prev = std::mem::replace(
+                    &mut cur,
+                    Draft {
+                        role,
+                        basis: Basis::Turn,
+                        heading: Some(cue_heading(sentence)),
+                        chunks: Vec::new(),
+                    },
+                );
+                out.push(prev);
+                start = ss;
             }
             if start < e {
                 cur.chunks.push((start, e));
@@ -417,6 +489,7 @@ fn peel_closing(text: &str, mut drafts: Vec<Draft>) -> Vec<Draft> {
         tail.reverse();
         drafts.push(Draft {
             role: Role::Other,
+            basis: Basis::Default,
             heading: None,
             chunks: tail,
         });

@@ -55,17 +55,38 @@ fn re(s: &str) -> Regex {
 
 static H_MEASURE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"下一步|打算|举措|措施|努力方向|今后|明年|来年|新的一年|新一年|思路|整改|计划|改进方向|工作安排|目标任务|工作重点|着力点|改进|展望|方向",
+        r"下一步|打算|举措|措施|努力方向|今后|明年|来年|新的一年|新一年|思路|整改|计划|改进方向|工作安排|目标任务|工作重点|着力点|改进|展望|方向|建议|对策|意见|几点思考|路径|怎么干|怎么走|怎么做|怎样做|如何|接下来|下一程|下步|再出发",
     )
+});
+/// A heading that states a shortcoming (「组织生活质效不够到位」「管理监督措施不够有力」「…有待加强」).
+static H_SHORTCOMING: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r"不够|不足|不强|不高|不到位|不力|不严|不实|不深|不细|不紧|不精|不优|不规范|不健全|不完善|不平衡|不明显|不充分|不广|不畅|不多|不够有力",
+        r"|欠缺|缺乏|缺少|缺位|薄弱|滞后|乏力|偏少|偏低|偏弱|偏大|偏高|偏软|偏松|老化|断层|有待|仍需|亟待|亟需|尚需|还需|仍有|差距",
+        r"|淡化|弱化|虚化|边缘化|两张皮|走过场|形式主义|软弱涣散|短缺|难以|较弱|较低|较少|较差|失之于|流于|空转|脱节|松散|松懈|懈怠|单一|困难|难题"
+    ))
+});
+/// A heading that sets out to do something (「加强薄弱环节」「针对不足的改进措施」): a plan, even with a
+/// shortcoming word in it.
+static H_ACTION: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?:^(?:督促|推行|开展|制定|引导|鼓励|实行|探索|整合|统筹|提高|增强|确保|做好|抓紧|限期|压减|减少|杜绝|防止|避免|着力|加强|强化|提升|推进|推动|着眼|坚持|深化|针对|补齐|破解|解决|改进|完善|健全|夯实|抓好|抓实|突出|聚焦|扎实|持续|全面|切实|进一步|建立|实施|加大|优化|创新|激发|注重|狠抓|规范|严格|落实|压实|用好)|(?:解决|整改|化解|破解|处理|防范|杜绝|避免|补齐)[^，。]{0,12}(?:问题|短板|不足|弱项))",
+    )
+});
+static DOC_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:报告|材料|发言|提纲|总结|述职|汇报|讲话|调研|纪要|方案)(?:稿)?$|^关于.{2,40}的")
 });
 static H_CAUSE: LazyLock<Regex> = LazyLock::new(|| re(r"原因|根源|症结|根子"));
 static H_PROBLEM: LazyLock<Regex> =
     LazyLock::new(|| re(r"问题|不足|差距|短板|弱项|薄弱环节|查摆|缺点|缺陷|瓶颈|困难"));
 static H_HIGHLIGHT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"成效|做法|亮点|成绩|履职|工作情况|主要工作|开展情况|特色|经验|基本情况|回顾|取得|落实情况|完成情况|履行|职责|创新|工作开展|抓党建|党建工作",
+        r"成效|做法|亮点|成绩|工作情况|主要工作|开展情况|特色|经验|基本情况|回顾|取得|落实情况|完成情况|工作开展|总体情况|现状",
     )
 });
+/// Words of achievement headings that also name the subject of a problems part (「抓党建工作责任落实不到位」).
+static H_HIGHLIGHT_WEAK: LazyLock<Regex> =
+    LazyLock::new(|| re(r"履职|履行|职责|创新|抓党建|党建工作"));
 static H_COMBINED_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(问题|不足|差距|短板|弱项)(及|和|与|以及|、)(其)?(产生的)?(主要|深层次)?(原因|根源|成因)")
 });
@@ -73,8 +94,15 @@ static H_COMBINED_MEASURE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(问题|不足|差距|短板)[^，。]{0,3}(及|和|与|以及)[^，。]{0,4}(整改|措施|举措|对策)")
 });
 
+/// Whether a heading line is the document's own title (「关于……的报告」「……述职报告」), which names no
+/// section even when it ends in 「整改措施」.
+pub fn document_title(title: &str) -> bool {
+    DOC_TITLE.is_match(title.trim())
+}
+
 /// The role a section heading announces, if it announces one.
 pub fn heading_role(title: &str) -> Option<Role> {
+    let shortcoming = H_SHORTCOMING.is_match(title) && !H_ACTION.is_match(title);
     if H_CAUSE.is_match(title) {
         return Some(if H_COMBINED_CAUSE.is_match(title) {
             Role::Problem
@@ -86,16 +114,23 @@ pub fn heading_role(title: &str) -> Option<Role> {
         if H_PROBLEM.is_match(title) && H_COMBINED_MEASURE.is_match(title) {
             return Some(Role::Problem);
         }
+        // 「管理监督措施不够有力」 is a shortcoming about measures, not a plan.
+        if shortcoming && !title.contains("下一步") {
+            return Some(Role::Problem);
+        }
         // 「问题整改情况」 reports last year's rectification: an achievement, not a plan.
         if title.contains("情况") && !title.contains("下一步") {
             return Some(Role::Highlight);
         }
         return Some(Role::Measure);
     }
-    if H_PROBLEM.is_match(title) {
+    if shortcoming || (H_PROBLEM.is_match(title) && !H_ACTION.is_match(title)) {
         return Some(Role::Problem);
     }
-    H_HIGHLIGHT.is_match(title).then_some(Role::Highlight)
+    if H_ACTION.is_match(title) {
+        return None;
+    }
+    (H_HIGHLIGHT.is_match(title) || H_HIGHLIGHT_WEAK.is_match(title)).then_some(Role::Highlight)
 }
 
 static CAUSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
@@ -104,13 +139,25 @@ static CAUSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?:产生|造成|出现|存在|形成)(?:以上|上述|这些|这一?些?|这)?(?:问题|不足|差距|短板|现象|情况)[^。；]{0,8}(?:原因|根源)",
         r"|原因(?:分析|主要|在于|有以下|有如下|是多方面|有[两三四五几])",
         r"|(?:主要|深层次|根本|客观|主观|深层)原因(?:是|有|在于|主要)",
-        r"|(?:问题|不足)(?:的)?(?:根源|症结)(?:在于|是|主要))"
+        r"|(?:问题|不足)(?:的)?(?:根源|症结)(?:在于|是|主要)",
+        r"|(?:以上|上述|这些|前述)(?:问题|不足|差距|短板)[^。；]{0,10}(?:产生|出现|存在|形成)[^。；]{0,12}(?:原因|根源|因素)",
+        r"|(?:从|就)(?:主观|思想|根子|深层次?)上?(?:看|讲|分析|剖析)",
+        r"|(?:深入|认真|深刻)?(?:剖析|反思|查找|深挖)[^。；]{0,10}(?:根源|根子|症结|思想根源)",
+        r"|之所以[^。；]{0,40}(?:主要|根本|关键|究其)?(?:是|在于|源于|由于))"
     ))
 });
+/// A cause cue that points back at problems (「产生这些问题的原因」「究其原因」), strong enough to open a causes
+/// part outside a problems section.
+static CAUSE_REFERS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^[^。；]{0,20}(?:问题|不足|差距|短板|现象|究其|剖析|深挖|根源|症结|之所以|主观|思想)")
+});
 static PROBLEM_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^[^。：:]{0,30}?(?:还|仍|仍然|依然|也|尚|但|然而|不过|对照|查摆|反思|清醒)[^。：:]{0,16}?(?:存在|有)(?:着)?[^。：:]{0,12}?(?:问题|不足|差距|短板|弱项|薄弱环节)",
-    )
+    re(concat!(
+        r"^[^。：:]{0,30}?(?:还|仍|仍然|依然|也|尚|但|然而|不过|对照|查摆|反思|清醒|同时)[^。：:]{0,16}?(?:存在|有|面临)(?:着)?[^。：:]{0,12}?(?:问题|不足|差距|短板|弱项|薄弱环节|困难|瓶颈|短处|欠缺|缺点)",
+        r"|^[^。：:]{0,20}?(?:主要|突出|存在的|面临的|查摆出的|检视出的|反映出的)(?:问题|不足|短板|差距|困难)(?:和(?:不足|差距|短板|困难))?(?:主要)?(?:是|有|表现在|体现在|集中在)",
+        r"|^[^。：:]{0,20}?(?:问题|不足|短板|差距)(?:和(?:不足|差距|短板))?(?:主要)?(?:表现在|体现在|集中在)",
+        r"|^[^。：:]{0,12}?(?:不足之处|薄弱之处|短板弱项)(?:在于|是|主要)",
+    ))
 });
 static PROBLEM_CUE_VETO: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[^。：:]{0,30}?(?:解决|整改|破解|化解|处理|办结|协调)"));
@@ -133,6 +180,11 @@ static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
 /// A sentence that starts the causes part of a problems section (「究其原因」「产生问题的原因主要有」).
 pub fn cause_cue(sentence: &str) -> Option<usize> {
     CAUSE_CUE.find(sentence).map(|m| m.end())
+}
+
+/// Whether a cause cue refers back to problems (see [`CAUSE_REFERS`]).
+pub fn refers_to_problems(sentence: &str) -> bool {
+    CAUSE_REFERS.is_match(sentence)
 }
 
 /// A paragraph opening that turns running text to problems (「但也存在一些不足」).
@@ -179,6 +231,22 @@ mod tests {
         assert_eq!(heading_role("存在问题及整改措施"), Some(Role::Problem));
         assert_eq!(heading_role("上年度问题整改情况"), Some(Role::Highlight));
         assert_eq!(heading_role("聚焦主责主业"), None);
+        assert_eq!(heading_role("管理监督措施不够有力"), Some(Role::Problem));
+        assert_eq!(heading_role("组织生活质效不够到位"), Some(Role::Problem));
+        assert_eq!(heading_role("缺乏后备干部的培养"), Some(Role::Problem));
+        assert_eq!(
+            heading_role("抓党建工作责任落实不到位"),
+            Some(Role::Problem)
+        );
+        assert_eq!(heading_role("存在什么问题"), Some(Role::Problem));
+        assert_eq!(heading_role("对策建议"), Some(Role::Measure));
+        assert_eq!(heading_role("几点建议"), Some(Role::Measure));
+        assert_eq!(heading_role("针对不足的改进措施"), Some(Role::Measure));
+        assert_eq!(heading_role("加强薄弱环节建设"), None);
+        assert!(document_title(
+            "关于开展专题组织生活会查摆问题及落实整改措施的报告"
+        ));
+        assert!(!document_title("整改措施"));
     }
 
     #[test]
@@ -187,6 +255,11 @@ mod tests {
         assert!(cause_cue("究其原因，主要有以下几点").is_some());
         assert!(cause_cue("产生这些问题的原因是多方面的").is_some());
         assert!(cause_cue("由于历史原因，村里负债").is_none());
+        assert!(cause_cue("以上问题的产生，既有客观因素，更有主观原因").is_some());
+        assert!(problem_cue(
+            "在取得成绩的同时，也存在一些问题和不足，主要表现在："
+        ));
+        assert!(problem_cue("存在的问题主要有：一是"));
         assert!(problem_cue("但也要清醒地看到，工作中还存在一些不足："));
         assert!(!problem_cue("及时解决群众反映的问题120件。"));
         assert!(measure_cue("下一步，我将着力做好以下工作"));

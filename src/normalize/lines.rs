@@ -1,0 +1,469 @@
+//! Line repairs: drop what is not the report (page numbers, site boilerplate, a table of contents, running
+//! titles), join hard-wrapped lines, and split flattened lines at headings and list markers.
+
+use super::{Buf, Step};
+use crate::structure::markers::{self, is_han, Kind};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// One line: its characters with origins, and the origin of the newline after it.
+#[derive(Debug, Clone)]
+struct Line {
+    chars: Vec<char>,
+    orig: Vec<u32>,
+    newline: Option<u32>,
+}
+
+impl Line {
+    fn text(&self) -> String {
+        self.chars.iter().collect()
+    }
+
+    fn trimmed(&self) -> String {
+        self.text().trim().to_string()
+    }
+
+    fn len(&self) -> usize {
+        self.chars.iter().filter(|c| !c.is_whitespace()).count()
+    }
+
+    fn is_blank(&self) -> bool {
+        self.chars.iter().all(|c| c.is_whitespace())
+    }
+
+    fn last(&self) -> Option<char> {
+        self.chars
+            .iter()
+            .rev()
+            .find(|c| !c.is_whitespace())
+            .copied()
+    }
+}
+
+fn re(s: &str) -> Regex {
+    Regex::new(s).expect("line regex")
+}
+
+static PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r"^(?:[-—–_－~·•\s]*\d{1,3}[-—–_－~·•\s]*",
+        r"|第\s*\d{1,3}\s*页(?:\s*[/，,、]?\s*共\s*\d{1,3}\s*页)?",
+        r"|共\s*\d{1,3}\s*页\s*第\s*\d{1,3}\s*页",
+        r"|\d{1,3}\s*/\s*\d{1,3}",
+        r"|(?i:page)\s*\d{1,3}(?:\s*(?i:of)\s*\d{1,3})?)$"
+    ))
+});
+
+/// Lines that belong to a web page or viewer, not to the report. Anchored or specific enough not to hit a
+/// report's own sentences (「推行扫码亮身份」 stays).
+static BOILERPLATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r"^(?:来源|文章来源|信息来源|发布时间|发布日期|发布者|浏览次数|阅读次数|阅读量|点击数|点击次数|责任编辑|编辑|作者|字号|字体|时间|日期|分类|标签|关键词|所属栏目|栏目)\s*[：:]",
+        r"|^(?:上一篇|下一篇|上一页|下一页|返回顶部|返回首页|返回列表|相关推荐|相关文章|热门文章|推荐阅读|猜你喜欢|更多)",
+        r"|打印本页|关闭窗口|【\s*字体|字体\s*[：:]?\s*[【\[]?\s*大\s*[】\]]?\s*[【\[]?\s*中|扫码关注|扫一扫|长按识别|分享到|一键分享",
+        r"|点击下载|下载全文|全文下载|下载文档|下载本文|下载地址|立即下载|阅读全文|展开全文|VIP|会员专享",
+        r"|版权所有|版权归|Copyright|©|ICP备|免责声明|侵权|联系删除|转载请注明|本文由.{0,20}(?:整理|发布|提供|上传)",
+        r"|https?://|www\.[A-Za-z0-9-]",
+        r"|(?:点赞|在看|转发|收藏|关注).{0,8}(?:点赞|在看|转发|收藏|关注)",
+    ))
+});
+
+/// Long lines are report text even when they mention a site (a report may cite one).
+const MAX_NOISE_CHARS: usize = 60;
+
+fn is_noise(line: &Line) -> bool {
+    let t = line.trimmed();
+    if t.is_empty() {
+        return false;
+    }
+    PAGE_NUMBER.is_match(&t) || (t.chars().count() <= MAX_NOISE_CHARS && BOILERPLATE.is_match(&t))
+}
+
+/// A line's text for comparing titles and contents entries: no spaces, no trailing dot leaders or page
+/// numbers.
+fn key(line: &Line) -> String {
+    let t: String = line.chars.iter().filter(|c| !c.is_whitespace()).collect();
+    t.trim_end_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | '…' | '·' | '-' | '—'))
+        .to_string()
+}
+
+fn terminal(c: char) -> bool {
+    matches!(
+        c,
+        '。' | '！' | '？' | '；' | '：' | '”' | '…' | '」' | '』'
+    )
+}
+
+/// Markers that start a heading or an item on their own line (inline kinds such as 一是 may start a
+/// wrapped line mid-paragraph).
+fn starts_block(text: &str) -> bool {
+    let t = text.trim_start();
+    markers::at_start(t).is_some_and(|m| {
+        // 「七，后继乏人」 continues a sentence; a heading numeral takes 、 or ．.
+        let comma = m.kind == Kind::Cn && t[..m.len].contains(['，', ',', '：', ':']);
+        (!m.kind.inline() || m.kind == Kind::Circled) && !comma
+    })
+}
+
+/// Applies every line repair; returns the steps that changed something.
+pub(super) fn repair(buf: &mut Buf) -> Vec<Step> {
+    let mut lines = split(buf);
+    let mut steps = Vec::new();
+    let before = lines.len();
+    lines.retain(|l| !is_noise(l));
+    if lines.len() < before {
+        steps.push(Step::Noise);
+    }
+    if drop_contents(&mut lines) {
+        steps.push(Step::Contents);
+    }
+    if drop_repeated_title(&mut lines) {
+        steps.push(Step::RepeatedTitle);
+    }
+    if unwrap(&mut lines) {
+        steps.push(Step::Unwrapped);
+    }
+    if split_flattened(&mut lines) {
+        steps.push(Step::Split);
+    }
+    if !steps.is_empty() {
+        *buf = join(lines);
+    }
+    steps
+}
+
+fn split(buf: &Buf) -> Vec<Line> {
+    let mut out = Vec::new();
+    let mut cur = Line {
+        chars: Vec::new(),
+        orig: Vec::new(),
+        newline: None,
+    };
+    for (&c, &o) in buf.chars.iter().zip(&buf.orig) {
+        if c == '\n' {
+            cur.newline = Some(o);
+            out.push(std::mem::replace(
+                &mut cur,
+                Line {
+                    chars: Vec::new(),
+                    orig: Vec::new(),
+                    newline: None,
+                },
+            ));
+        } else {
+            cur.chars.push(c);
+            cur.orig.push(o);
+        }
+    }
+    if !cur.chars.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn join(lines: Vec<Line>) -> Buf {
+    let mut out = Buf::with_capacity(lines.iter().map(|l| l.chars.len() + 1).sum());
+    let n = lines.len();
+    for (i, l) in lines.into_iter().enumerate() {
+        for (c, o) in l.chars.into_iter().zip(l.orig) {
+            out.push(c, o);
+        }
+        match l.newline {
+            Some(o) => out.push('\n', o),
+            // A line made by a split has no newline of its own; give it one at its end's origin.
+            None if i + 1 < n => {
+                let o = out.orig.last().copied().unwrap_or(0);
+                out.push('\n', o);
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+/// Drops a 目录 line and the entries after it that come again later as headings.
+fn drop_contents(lines: &mut Vec<Line>) -> bool {
+    let Some(at) = lines.iter().take(40).position(|l| key(l) == "目录") else {
+        return false;
+    };
+    let mut end = at + 1;
+    while end < lines.len() && end - at <= 40 {
+        let l = &lines[end];
+        if l.is_blank() {
+            end += 1;
+            continue;
+        }
+        let k = key(l);
+        let short = k.chars().count() <= 40 && !k.contains('。');
+        let again = lines[end + 1..].iter().any(|m| key(m) == k);
+        if short && again {
+            end += 1;
+        } else {
+            break;
+        }
+    }
+    if end == at + 1 {
+        return false;
+    }
+    lines.drain(at..end);
+    true
+}
+
+/// Drops later lines that repeat the title (running page headers of a converted file).
+fn drop_repeated_title(lines: &mut Vec<Line>) -> bool {
+    let Some(first) = lines.iter().position(|l| !l.is_blank()) else {
+        return false;
+    };
+    let title = key(&lines[first]);
+    let n = title.chars().count();
+    if !(8..=60).contains(&n) || title.ends_with('。') {
+        return false;
+    }
+    let before = lines.len();
+    let mut i = first + 1;
+    while i < lines.len() {
+        if key(&lines[i]) == title {
+            lines.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    lines.len() < before
+}
+
+/// The wrap width of a hard-wrapped text, if it is one: most long lines stop mid-sentence at about the
+/// same length.
+fn wrap_width(lines: &[Line]) -> Option<usize> {
+    let long: Vec<&Line> = lines.iter().filter(|l| l.len() >= 16).collect();
+    let mut open: Vec<usize> = long
+        .iter()
+        .filter(|l| l.last().is_some_and(|c| !terminal(c)))
+        .map(|l| l.len())
+        .collect();
+    if open.len() < 3 || open.len() * 4 < long.len() {
+        return None;
+    }
+    open.sort_unstable();
+    let w = open[open.len() / 2];
+    // Wrapped lines stop at nearly the same length; headings and the odd long line do not.
+    let near = open.iter().filter(|&&n| n + 3 >= w && n <= w + 3).count();
+    if near * 10 < open.len() * 7 {
+        return None;
+    }
+    // Wrapped lines are short: a page of flattened paragraphs is not wrapped.
+    (w <= 100).then_some(w)
+}
+
+/// Joins hard-wrapped lines back into paragraphs. Returns whether it joined any.
+fn unwrap(lines: &mut Vec<Line>) -> bool {
+    let Some(w) = wrap_width(lines) else {
+        return false;
+    };
+    let full = w * 3 / 4;
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut joined = false;
+    for l in lines.drain(..) {
+        if let Some(prev) = out.last_mut() {
+            let cont = !l.is_blank()
+                && !starts_block(&l.text())
+                && prev.last().is_some_and(|c| {
+                    !terminal(c) && (prev.len() >= full || matches!(c, '，' | '、' | ',' | '（'))
+                });
+            if cont {
+                // Latin words on both sides of the break keep a space.
+                let ascii = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
+                let first = l.chars.iter().find(|c| !c.is_whitespace()).copied();
+                if ascii(prev.last()) && ascii(first) {
+                    prev.chars.push(' ');
+                    prev.orig.push(prev.newline.unwrap_or(0));
+                }
+                let skip = l.chars.iter().take_while(|c| c.is_whitespace()).count();
+                prev.chars.extend_from_slice(&l.chars[skip..]);
+                prev.orig.extend_from_slice(&l.orig[skip..]);
+                prev.newline = l.newline;
+                joined = true;
+                continue;
+            }
+        }
+        out.push(l);
+    }
+    *lines = out;
+    joined
+}
+
+/// A line this long holds several paragraphs run together.
+const FLAT_CHARS: usize = 300;
+
+/// Where a flattened line breaks: before a heading or item marker that follows a sentence end or a space,
+/// at a space between two pieces of Chinese text, and after a heading run into its body with spaces.
+fn breaks(l: &Line) -> Vec<(usize, bool)> {
+    let c = &l.chars;
+    let n = c.len();
+    let mut out = Vec::new();
+    let cjk = |x: char| {
+        is_han(x)
+            || matches!(
+                x,
+                '。' | '，' | '；' | '：' | '！' | '？' | '）' | '”' | '、'
+            )
+    };
+    let flat = l.len() >= FLAT_CHARS;
+    let mut i = 0;
+    while i < n {
+        if c[i].is_whitespace() {
+            let s = i;
+            while i < n && c[i].is_whitespace() {
+                i += 1;
+            }
+            let before = c[..s].iter().rev().find(|x| !x.is_whitespace());
+            if flat
+                && s > 0
+                && i < n
+                && before.is_some_and(|&b| cjk(b))
+                && (cjk(c[i]) || starts_block(&c[i..].iter().collect::<String>()))
+            {
+                out.push((s, true));
+            }
+            continue;
+        }
+        if flat && i > 0 && (is_han(c[i]) || matches!(c[i], '（' | '(' | '①'..='⑳' | '第')) {
+            let prev = c[..i].iter().rev().find(|x| !x.is_whitespace()).copied();
+            if prev.is_some_and(|p| matches!(p, '。' | '！' | '？' | '；' | '：')) {
+                let rest: String = c[i..n.min(i + 12)].iter().collect();
+                if starts_block(&rest) {
+                    out.push((i, false));
+                }
+            }
+        }
+        i += 1;
+    }
+    if !flat {
+        // 「二、存在的问题  全镇党员……」: a short heading and its body on one line.
+        let text = l.text();
+        let lead = text.len() - text.trim_start().len();
+        let lead_chars = text[..lead].chars().count();
+        if let Some(sp) = c.iter().skip(lead_chars).position(|x| x.is_whitespace()) {
+            let at = lead_chars + sp;
+            let head: String = c[lead_chars..at].iter().collect();
+            let body: String = c[at..].iter().collect();
+            let body = body.trim();
+            let body_marker = markers::at_start(&head).map_or(0, |m| head[..m.len].chars().count());
+            let title_han = head
+                .chars()
+                .skip(body_marker)
+                .filter(|&x| is_han(x))
+                .count();
+            let heading_like = (2..=24).contains(&title_han)
+                && !head.contains(['。', '，', '；', ',', ';'])
+                && (body_marker > 0 || !body.is_empty());
+            if heading_like && body.chars().count() >= 12 && body.chars().next().is_some_and(cjk) {
+                out.push((at, true));
+            }
+        }
+    }
+    out
+}
+
+/// Splits flattened lines into paragraphs. Returns whether it split any.
+fn split_flattened(lines: &mut Vec<Line>) -> bool {
+    let mut out = Vec::with_capacity(lines.len());
+    let mut changed = false;
+    for l in lines.drain(..) {
+        let cuts = breaks(&l);
+        if cuts.is_empty() {
+            out.push(l);
+            continue;
+        }
+        changed = true;
+        let mut start = 0;
+        for (at, replace_space) in cuts {
+            out.push(Line {
+                chars: l.chars[start..at].to_vec(),
+                orig: l.orig[start..at].to_vec(),
+                newline: replace_space.then(|| l.orig[at]),
+            });
+            start = if replace_space { at + 1 } else { at };
+        }
+        out.push(Line {
+            chars: l.chars[start..].to_vec(),
+            orig: l.orig[start..].to_vec(),
+            newline: l.newline,
+        });
+    }
+    *lines = out;
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::normalize;
+    use super::super::Step;
+
+    #[test]
+    fn noise_lines_go() {
+        let t = "关于2023年度抓党建工作的述职报告\n来源：某某网 发布时间：2024-01-05\n一、存在的问题\n— 3 —\n党员队伍老化。\n上一篇：某文\n第2页 共5页\n推行扫码亮身份，党员亮出承诺。\n";
+        let n = normalize(t);
+        assert_eq!(
+            n.text,
+            "关于2023年度抓党建工作的述职报告\n一、存在的问题\n党员队伍老化。\n推行扫码亮身份，党员亮出承诺。\n"
+        );
+        assert_eq!(n.steps, [Step::Noise]);
+    }
+
+    #[test]
+    fn contents_and_running_titles_go() {
+        let t = "某镇党委书记述职报告\n目录\n一、工作成效……1\n二、存在问题……3\n一、工作成效\n全年发展党员5名。\n某镇党委书记述职报告\n二、存在问题\n经费不足。\n";
+        let n = normalize(t);
+        assert_eq!(
+            n.text,
+            "某镇党委书记述职报告\n一、工作成效\n全年发展党员5名。\n二、存在问题\n经费不足。\n"
+        );
+        assert_eq!(n.steps, [Step::Contents, Step::RepeatedTitle]);
+    }
+
+    #[test]
+    fn hard_wrapped_lines_join() {
+        let t = "二、存在的问题\n一是党员队伍老化，全镇农村党员平均年龄已经达\n到五十八岁，三十五岁以下的青年党员只占百分之\n七，后继乏人的情况比较突出。\n二是部分村集体经济薄弱，没有稳定的经营性收入\n来源，村级组织运转主要依靠上级转移支付,\n办事能力受到很大限制。\n三、下一步打算\n";
+        let n = normalize(t);
+        assert_eq!(
+            n.text,
+            "二、存在的问题\n一是党员队伍老化，全镇农村党员平均年龄已经达到五十八岁，三十五岁以下的青年党员只占百分之七，后继乏人的情况比较突出。\n二是部分村集体经济薄弱，没有稳定的经营性收入来源，村级组织运转主要依靠上级转移支付，办事能力受到很大限制。\n三、下一步打算\n"
+        );
+        assert!(n.steps.contains(&Step::Unwrapped));
+        // Every character still points at its place in the input.
+        let i = n.text.chars().position(|c| c == '到').unwrap();
+        assert_eq!(t.chars().nth(n.origin_of(i)), Some('到'));
+    }
+
+    #[test]
+    fn ordinary_reports_are_not_unwrapped() {
+        let t = "一、工作成效\n（一）强化责任。全年召开党建专题会议12次，研究解决问题20个。\n（二）建强队伍。发展党员8名。\n二、存在的问题\n（一）党员队伍老化\n全镇党员平均年龄58岁。\n";
+        assert!(normalize(t).steps.is_empty());
+    }
+
+    #[test]
+    fn flattened_text_splits_at_headings() {
+        let body = "全镇党员平均年龄达到五十八岁，青年党员少，发展党员工作推进缓慢，部分村连续三年没有发展党员。";
+        let t = format!(
+            "某镇述职报告 一、工作成效 全年发展党员5名，新建党群服务中心两个，{body}{body} 二、存在的问题 （一）党员队伍老化。{body}（二）经费不足。{body}{body} 三、下一步打算 加强队伍建设。\n"
+        );
+        let n = normalize(&t);
+        let lines: Vec<&str> = n.text.lines().collect();
+        assert!(lines.contains(&"二、存在的问题"), "{lines:#?}");
+        assert!(
+            lines.iter().any(|l| l.starts_with("（二）经费不足")),
+            "{lines:#?}"
+        );
+        assert!(lines.contains(&"三、下一步打算"), "{lines:#?}");
+        assert!(n.steps.contains(&Step::Split));
+    }
+
+    #[test]
+    fn heading_and_body_on_one_line_split() {
+        let n = normalize("二、存在的问题   全镇党员平均年龄偏大，青年党员少。\n");
+        assert_eq!(
+            n.text,
+            "二、存在的问题\n  全镇党员平均年龄偏大，青年党员少。\n"
+        );
+    }
+}
