@@ -39,6 +39,9 @@ struct JsonHit {
 #[derive(Serialize)]
 struct JsonStatement<'a> {
     text: &'a str,
+    role: &'static str,
+    role_by: &'static str,
+    role_score: f32,
     start: usize,
     end: usize,
     tokens: &'a [String],
@@ -106,6 +109,9 @@ fn to_json<'a>(p: &'a Parsed, engine: &Engine) -> JsonReport<'a> {
                     let hits = hits_of(engine, &s.text, toks, s.role);
                     JsonStatement {
                         text: &s.text,
+                        role: s.role.as_str(),
+                        role_by: s.role_by.as_str(),
+                        role_score: s.role_score,
                         start: s.start,
                         end: s.end,
                         tokens: toks,
@@ -236,6 +242,13 @@ fn print_readable(out: &mut impl Write, p: &Parsed, engine: &Engine) -> Result<(
                 s.start,
                 s.end,
                 ellipsize(&s.text, 60)
+            )?;
+            writeln!(
+                out,
+                "      role: {} by {} ({:.2})",
+                s.role,
+                s.role_by.as_str(),
+                s.role_score
             )?;
             writeln!(out, "      tokens: {}", ellipsize(&toks.join(" "), 80))?;
             for h in hits_of(engine, &s.text, toks, s.role) {
