@@ -47,9 +47,7 @@ pub fn parse(path: &Path, text: &str, taxonomy: &Taxonomy) -> Result<Vec<Label>>
         match serde_json::from_str::<Label>(l) {
             Ok(mut label) => {
                 label.line = line_no;
-                label.text = crate::normalize::fragment(&normalize(&label.text))
-                    .trim()
-                    .to_string();
+                label.text = normalize_fragment(&label.text);
                 if label.text.is_empty() {
                     errors.push(format!("{}:{line_no}: empty text fragment", path.display()));
                     continue;
@@ -76,6 +74,14 @@ pub fn parse(path: &Path, text: &str, taxonomy: &Taxonomy) -> Result<Vec<Label>>
             format!("{} bad line(s):\n{}", errors.len(), errors.join("\n")),
         ))
     }
+}
+
+/// A label fragment as it must appear in a normalised statement: whitespace folded like decoded text, then
+/// script and punctuation normalised like the text, trimmed.
+pub fn normalize_fragment(fragment: &str) -> String {
+    crate::normalize::fragment(&normalize(fragment))
+        .trim()
+        .to_string()
 }
 
 /// Reads and parses a labels file.

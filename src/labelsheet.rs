@@ -6,7 +6,6 @@
 
 use crate::classify::Engine;
 use crate::error::{Error, Result};
-use crate::ingest::decode::normalize;
 use crate::labels::{self, Label};
 use crate::pipeline::Parsed;
 use crate::structure::markers;
@@ -77,7 +76,7 @@ pub fn fragment(statements: &[&str], idx: usize) -> String {
     while len < chars.len() {
         let f: String = chars[..len].iter().collect();
         let f = f.trim().to_string();
-        if !f.is_empty() && unique(&f) && normalize(&f).trim() == f {
+        if !f.is_empty() && unique(&f) && labels::normalize_fragment(&f) == f {
             return f;
         }
         len += 6;
@@ -503,9 +502,7 @@ pub fn merge(
                 errors.push(format!("{sp}:{}: unknown theme id '{id}'", r.row));
             }
         }
-        let text = crate::normalize::fragment(&normalize(&r.fragment))
-            .trim()
-            .to_string();
+        let text = labels::normalize_fragment(&r.fragment);
         if text.is_empty() || r.report.is_empty() {
             errors.push(format!("{sp}:{}: empty report or fragment", r.row));
             continue;

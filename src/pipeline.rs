@@ -19,22 +19,12 @@ pub struct Parsed {
     pub structure: Structure,
     /// The repairs the normaliser made before structure (empty for a clean file).
     pub normalized: Vec<normalize::Step>,
-    /// Where each character of `doc.text` stood in the decoded file (see [`normalize::Normalized`]).
-    pub origin: Option<Vec<u32>>,
     /// Filtered tokens of each statement, in [`Structure::statements`] order; empty for the statements
     /// [`Tokens::Classified`] leaves out.
     pub tokens: Vec<Vec<String>>,
 }
 
 impl Parsed {
-    /// The character offset in the decoded file of character `i` of the normalised text.
-    pub fn source_offset(&self, i: usize) -> usize {
-        match &self.origin {
-            None => i,
-            Some(m) => m[i.min(m.len() - 1)] as usize,
-        }
-    }
-
     /// Statements with their tokens and global index, in document order.
     pub fn statements(&self) -> impl Iterator<Item = (usize, &structure::Statement, &[String])> {
         self.structure
@@ -93,7 +83,6 @@ pub fn parse_document(
         meta,
         structure,
         normalized: norm.steps,
-        origin: norm.origin,
         tokens,
     }
 }

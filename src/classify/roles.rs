@@ -155,35 +155,42 @@ impl RoleModel {
         if n == 0 || !structure.statements().any(|s| s.role_by == Basis::Default) {
             return;
         }
-        let emissions: Vec<[f32; 5]> = structure
+        // Model probabilities of the statements nothing fixed; `None` for the anchors.
+        let probs: Vec<Option<[f32; 5]>> = structure
             .statements()
             .enumerate()
             .map(|(i, s)| {
-                if s.role_by != Basis::Default {
+                (s.role_by == Basis::Default).then(|| {
+                    self.probs(&RoleInput {
+                        text: &s.text,
+                        position: i as f32 / n as f32,
+                    })
+                })
+            })
+            .collect();
+        let emissions: Vec<[f32; 5]> = structure
+            .statements()
+            .zip(&probs)
+            .map(|(s, p)| match p {
+                None => {
                     let mut e = [f32::NEG_INFINITY; 5];
                     e[role_index(s.role)] = 0.0;
-                    return e;
+                    e
                 }
-                let p = self.probs(&RoleInput {
-                    text: &s.text,
-                    position: i as f32 / n as f32,
-                });
-                let mut e = p.map(|v| v.max(1e-6).ln());
-                // What the layout suggested stays a weak prior.
-                e[role_index(s.role)] += PRIOR;
-                e
+                Some(p) => {
+                    let mut e = p.map(|v| v.max(1e-6).ln());
+                    // What the layout suggested stays a weak prior.
+                    e[role_index(s.role)] += PRIOR;
+                    e
+                }
             })
             .collect();
         let path = viterbi(&emissions);
         let mut i = 0;
         for sec in &mut structure.sections {
             for st in &mut sec.statements {
-                if st.role_by == Basis::Default {
+                if let Some(p) = probs[i] {
                     let k = path[i];
-                    let p = self.probs(&RoleInput {
-                        text: &st.text,
-                        position: i as f32 / n as f32,
-                    });
                     st.role = ROLES[k];
                     st.role_by = Basis::Model;
                     st.role_score = (p[k] * 10_000.0).round() / 10_000.0;
@@ -200,13 +207,11 @@ const PRIOR: f32 = 0.4;
 /// Log transition weight from role `a` to role `b` (indices into [`ROLES`]): reports mostly stay in a part,
 /// move forward through achievements → problems → causes → measures, and rarely go back.
 fn transition(a: usize, b: usize) -> f32 {
-    const ORDER: [usize; 5] = [0, 1, 2, 3, 4];
-    let (oa, ob) = (ORDER[a], ORDER[b]);
     let w: f32 = if a == b {
         0.85
     } else if a == 4 || b == 4 {
         0.05
-    } else if ob > oa {
+    } else if b > a {
         0.08
     } else if a == 2 && b == 1 {
         // Causes and problems alternate in combined parts.

@@ -181,7 +181,6 @@ pub fn load_examples(
     for p in &mut corpus.reports {
         role_model.assign(&mut p.structure);
     }
-    let corpus = corpus;
     let roles = RoleFit {
         model: role_model,
         metrics: role_metrics,
