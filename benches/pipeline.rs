@@ -11,7 +11,7 @@
 //! cargo bench --bench pipeline -- e2e     # one group
 //! ```
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rayon::prelude::*;
 use shuzhi::aggregate::{Aggregate, Mention, ReportRecord};
 use shuzhi::analysis::analyze_report;
@@ -21,6 +21,7 @@ use shuzhi::ingest::{decode, Document};
 use shuzhi::meta::Manifest;
 use shuzhi::pipeline::{self, Parsed, Tokens};
 use shuzhi::structure::{self, Role};
+use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -11,7 +11,7 @@ use crate::pipeline::Parsed;
 use crate::structure::markers;
 use crate::themes::Taxonomy;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// Column headers of an exported sheet, in order.
@@ -258,16 +258,22 @@ pub fn parse_themes(cell: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
-/// Reads the filled rows of a sheet (`.csv` or `.xlsx`): rows with an empty `themes` cell are left out.
+/// Extensions of the workbook formats [`read_sheet`] reads (anything else is read as CSV).
+pub const WORKBOOK_EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
+
+/// Reads the filled rows of a sheet (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`, or else CSV): rows with an
+/// empty `themes` cell are left out.
 ///
 /// # Errors
-/// Unreadable file, missing columns.
+/// Unreadable file, missing columns, a formula cell without a stored value.
 pub fn read_sheet(path: &Path) -> Result<Vec<SheetRow>> {
-    let is_xlsx = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let table = if is_xlsx {
-        read_xlsx_table(path)?
+    let is_workbook = path.extension().is_some_and(|e| {
+        WORKBOOK_EXTENSIONS
+            .iter()
+            .any(|w| e.eq_ignore_ascii_case(w))
+    });
+    let table = if is_workbook {
+        read_workbook_table(path)?
     } else {
         read_csv_table(path)?
     };
@@ -314,141 +320,73 @@ fn read_csv_table(path: &Path) -> Result<Vec<Vec<String>>> {
     Ok(out)
 }
 
-/// Column index (0-based) of a cell reference such as `AB12`.
-fn column_of(cell_ref: &str) -> usize {
-    let mut c = 0usize;
-    for b in cell_ref.bytes().take_while(u8::is_ascii_alphabetic) {
-        c = c * 26 + (b.to_ascii_uppercase() - b'A' + 1) as usize;
+/// A1-style name of the cell at 0-based (row, column): `(4, 10)` → `K5`.
+fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut c = col + 1;
+    while c > 0 {
+        letters.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
     }
-    c.saturating_sub(1)
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
 }
 
-fn row_of(cell_ref: &str) -> Option<usize> {
-    cell_ref
-        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-        .parse()
-        .ok()
-}
-
-fn zip_text(
-    path: &Path,
-    zip: &mut zip::ZipArchive<std::fs::File>,
-    name: &str,
-) -> Result<Option<String>> {
-    use std::io::Read;
-    let mut f = match zip.by_name(name) {
-        Ok(f) => f,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(Error::data(path, 0, format!("bad .xlsx: {e}"))),
-    };
-    let mut s = String::new();
-    f.read_to_string(&mut s)
-        .map_err(|e| Error::data(path, 0, format!("bad .xlsx ({name}): {e}")))?;
-    Ok(Some(s))
-}
-
-/// Reads the first worksheet of an XLSX file into rows of cell strings (shared strings, inline strings and
-/// numbers; formulas give their cached value).
+/// Reads the first worksheet of a workbook (`.xlsx`, `.xlsm`, `.xlsb`, `.xls` or `.ods`) into rows of cell
+/// strings, row `i` of the result being sheet row `i + 1`. Formula cells give their stored (cached) value.
 ///
 /// # Errors
-/// Not a zip, or no worksheet.
-pub fn read_xlsx_table(path: &Path) -> Result<Vec<Vec<String>>> {
-    use quick_xml::events::Event;
+/// Unreadable or corrupt file, no worksheet, a formula cell without a stored value (named by its cell, e.g.
+/// `K5`: files written by programs that do not compute formulas).
+pub fn read_workbook_table(path: &Path) -> Result<Vec<Vec<String>>> {
+    use calamine::{open_workbook_from_rs, Data, Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut zip = zip::ZipArchive::new(file)
-        .map_err(|e| Error::data(path, 0, format!("not an .xlsx file: {e}")))?;
-    let bad = |e: quick_xml::Error| Error::data(path, 0, format!("bad .xlsx XML: {e}"));
-    let mut shared: Vec<String> = Vec::new();
-    if let Some(xml) = zip_text(path, &mut zip, "xl/sharedStrings.xml")? {
-        let mut r = quick_xml::Reader::from_str(&xml);
-        let (mut in_si, mut in_t, mut cur) = (false, false, String::new());
-        loop {
-            match r.read_event().map_err(bad)? {
-                Event::Start(e) if e.local_name().as_ref() == b"si" => {
-                    in_si = true;
-                    cur.clear();
-                }
-                Event::Empty(e) if e.local_name().as_ref() == b"si" => shared.push(String::new()),
-                Event::End(e) if e.local_name().as_ref() == b"si" => {
-                    in_si = false;
-                    shared.push(std::mem::take(&mut cur));
-                }
-                Event::Start(e) if e.local_name().as_ref() == b"t" => in_t = in_si,
-                Event::End(e) if e.local_name().as_ref() == b"t" => in_t = false,
-                Event::Text(t) if in_t => cur.push_str(&t.unescape().map_err(bad)?),
-                Event::CData(t) if in_t => cur.push_str(&String::from_utf8_lossy(&t)),
-                Event::Eof => break,
-                _ => {}
-            }
-        }
-    }
-    let xml = zip_text(path, &mut zip, "xl/worksheets/sheet1.xml")?
-        .ok_or_else(|| Error::data(path, 0, "no worksheet (xl/worksheets/sheet1.xml)"))?;
-    let mut rows: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    let mut r = quick_xml::Reader::from_str(&xml);
-    let mut row_no = 0usize;
-    let (mut col, mut kind, mut val, mut in_v) = (0usize, String::new(), String::new(), false);
-    let mut in_cell = false;
-    let put = |rows: &mut BTreeMap<usize, Vec<String>>, row: usize, col: usize, v: String| {
-        let cells = rows.entry(row).or_default();
-        if cells.len() <= col {
-            cells.resize(col + 1, String::new());
-        }
-        cells[col] = v;
+    let rs = std::io::BufReader::new(file);
+    let not = |e: &dyn std::fmt::Display| Error::data(path, 0, format!("not an .{ext} file: {e}"));
+    let mut book: Sheets<_> = match ext.as_str() {
+        "xls" => Sheets::Xls(open_workbook_from_rs::<Xls<_>, _>(rs).map_err(|e| not(&e))?),
+        "xlsb" => Sheets::Xlsb(open_workbook_from_rs::<Xlsb<_>, _>(rs).map_err(|e| not(&e))?),
+        "ods" => Sheets::Ods(open_workbook_from_rs::<Ods<_>, _>(rs).map_err(|e| not(&e))?),
+        _ => Sheets::Xlsx(open_workbook_from_rs::<Xlsx<_>, _>(rs).map_err(|e| not(&e))?),
     };
-    loop {
-        match r.read_event().map_err(bad)? {
-            Event::Start(e) if e.local_name().as_ref() == b"row" => {
-                row_no = e
-                    .try_get_attribute("r")
-                    .ok()
-                    .flatten()
-                    .and_then(|a| String::from_utf8_lossy(&a.value).parse().ok())
-                    .unwrap_or(row_no + 1);
+    let Some(first) = book.sheet_names().into_iter().next() else {
+        return Err(Error::data(path, 0, "no worksheet"));
+    };
+    let bad = |e: calamine::Error| Error::data(path, 0, format!("bad .{ext} sheet '{first}': {e}"));
+    let values = book.worksheet_range(&first).map_err(bad)?;
+    let formulas = book.worksheet_formula(&first).map_err(bad)?;
+    if let Some((r0, c0)) = formulas.start() {
+        for (r, c, f) in formulas.used_cells() {
+            let (r, c) = (r0 + r as u32, c0 + c as u32);
+            if matches!(values.get_value((r, c)), None | Some(Data::Empty)) {
+                return Err(Error::data(
+                    path,
+                    r as usize + 1,
+                    format!(
+                        "cell {}: formula '{f}' has no stored value (open the sheet in Excel, WPS or \
+                         LibreOffice and save it again, or paste the values)",
+                        cell_name(r, c)
+                    ),
+                ));
             }
-            Event::Start(e) if e.local_name().as_ref() == b"c" => {
-                in_cell = true;
-                kind.clear();
-                val.clear();
-                for a in e.attributes().flatten() {
-                    let v = String::from_utf8_lossy(&a.value).into_owned();
-                    match a.key.local_name().as_ref() {
-                        b"r" => {
-                            col = column_of(&v);
-                            if let Some(rn) = row_of(&v) {
-                                row_no = rn;
-                            }
-                        }
-                        b"t" => kind = v,
-                        _ => {}
-                    }
-                }
-            }
-            Event::End(e) if e.local_name().as_ref() == b"c" => {
-                in_cell = false;
-                let v = if kind == "s" {
-                    val.trim()
-                        .parse::<usize>()
-                        .ok()
-                        .and_then(|i| shared.get(i).cloned())
-                        .unwrap_or_default()
-                } else {
-                    std::mem::take(&mut val)
-                };
-                put(&mut rows, row_no, col, v);
-            }
-            Event::Start(e) if in_cell && matches!(e.local_name().as_ref(), b"v" | b"t") => {
-                in_v = true
-            }
-            Event::End(e) if matches!(e.local_name().as_ref(), b"v" | b"t") => in_v = false,
-            Event::Text(t) if in_v => val.push_str(&t.unescape().map_err(bad)?),
-            Event::Eof => break,
-            _ => {}
         }
     }
-    let last = rows.keys().next_back().copied().unwrap_or(0);
-    Ok((1..=last)
-        .map(|r| rows.remove(&r).unwrap_or_default())
+    let Some((last_row, last_col)) = values.end() else {
+        return Ok(Vec::new());
+    };
+    Ok((0..=last_row)
+        .map(|r| {
+            (0..=last_col)
+                .map(|c| match values.get_value((r, c)) {
+                    None | Some(Data::Empty) => String::new(),
+                    Some(v) => v.to_string(),
+                })
+                .collect()
+        })
         .collect())
 }
 
@@ -643,7 +581,7 @@ mod tests {
             margin: 0.1,
         };
         write_xlsx(&p, &[row.clone(), row]).unwrap();
-        let t = read_xlsx_table(&p).unwrap();
+        let t = read_workbook_table(&p).unwrap();
         assert_eq!(t.len(), 3);
         assert_eq!(t[0][10], "themes");
         assert_eq!(t[1][5], "党员老化 & <严重>");

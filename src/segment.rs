@@ -117,14 +117,20 @@ impl Segmenter {
 
     /// Raw jieba segmentation (HMM on for unknown words), no filtering.
     pub fn cut<'a>(&self, text: &'a str) -> Vec<&'a str> {
-        self.jieba.cut(text, true)
+        self.jieba
+            .cut(text, true)
+            .into_iter()
+            .map(|t| t.word)
+            .collect()
     }
 
     /// Tokens that carry meaning: [`Segmenter::cut`] without punctuation, numbers, placeholders, spaces and
     /// stopwords.
     pub fn tokens<'a>(&self, text: &'a str) -> Vec<&'a str> {
-        self.cut(text)
+        self.jieba
+            .cut(text, true)
             .into_iter()
+            .map(|t| t.word)
             .filter(|t| keep_token(t) && !self.stopwords.contains(*t))
             .collect()
     }

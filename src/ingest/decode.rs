@@ -101,11 +101,11 @@ fn decode_legacy(bytes: &[u8], warnings: &mut Vec<String>) -> Result<(String, St
     let big5 = encoding_rs::BIG5.decode_without_bom_handling_and_without_replacement(bytes);
     let gb = GB18030.decode_without_bom_handling_and_without_replacement(bytes);
     if let Some(b5) = big5 {
-        let mut det = chardetng::EncodingDetector::new();
+        let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
         det.feed(bytes, true);
         // Where both decode, the detector decides; where it does not say Big5, the decode that reads more
         // like text does (Big5 read as GB18030 yields rare symbols and stray scripts).
-        let prefer_big5 = det.guess(None, false) == encoding_rs::BIG5
+        let prefer_big5 = det.guess(None, chardetng::Utf8Detection::Deny) == encoding_rs::BIG5
             || gb
                 .as_ref()
                 .is_none_or(|g| textlike_share(&b5) > textlike_share(g) + 0.02);

@@ -5,8 +5,10 @@
 //! zip bomb costs at most [`MAX_XML_BYTES`].
 
 use crate::error::SkipReason;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
+use quick_xml::XmlVersion;
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 
@@ -68,12 +70,25 @@ struct Numbering {
     abstracts: HashMap<String, HashMap<u32, Level>>,
 }
 
-fn attr(e: &BytesStart, local: &[u8]) -> Option<String> {
+fn attr(e: &BytesStart, local: &str) -> Option<String> {
     e.attributes().flatten().find_map(|a| {
         (a.key.local_name().as_ref() == local)
-            .then(|| a.unescape_value().ok().map(|v| v.into_owned()))
+            .then(|| {
+                a.normalized_value(XmlVersion::Implicit1_0)
+                    .ok()
+                    .map(|v| v.into_owned())
+            })
             .flatten()
     })
+}
+
+/// The text an entity or character reference (`&amp;`, `&#x4E00;`) stands for; `None` for an unknown entity.
+fn resolve_ref(r: &BytesRef) -> Option<String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Some(c.to_string()),
+        Ok(None) => resolve_predefined_entity(r).map(str::to_string),
+        Err(_) => None,
+    }
 }
 
 fn parse_numbering(xml: &[u8]) -> Result<Numbering, quick_xml::Error> {
@@ -86,16 +101,16 @@ fn parse_numbering(xml: &[u8]) -> Result<Numbering, quick_xml::Error> {
         match reader.read_event_into(&mut buf)? {
             Event::Eof => break,
             Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
-                b"abstractNum" => cur_abs = attr(&e, b"abstractNumId"),
-                b"num" => cur_num = attr(&e, b"numId"),
-                b"abstractNumId" => {
-                    if let (Some(n), Some(v)) = (&cur_num, attr(&e, b"val")) {
+                "abstractNum" => cur_abs = attr(&e, "abstractNumId"),
+                "num" => cur_num = attr(&e, "numId"),
+                "abstractNumId" => {
+                    if let (Some(n), Some(v)) = (&cur_num, attr(&e, "val")) {
                         out.nums.insert(n.clone(), v);
                     }
                 }
-                b"lvl" => cur_lvl = attr(&e, b"ilvl").and_then(|v| v.parse().ok()),
-                name @ (b"numFmt" | b"lvlText" | b"start") => {
-                    if let (Some(a), Some(l), Some(v)) = (&cur_abs, cur_lvl, attr(&e, b"val")) {
+                "lvl" => cur_lvl = attr(&e, "ilvl").and_then(|v| v.parse().ok()),
+                name @ ("numFmt" | "lvlText" | "start") => {
+                    if let (Some(a), Some(l), Some(v)) = (&cur_abs, cur_lvl, attr(&e, "val")) {
                         let level = out
                             .abstracts
                             .entry(a.clone())
@@ -106,8 +121,8 @@ fn parse_numbering(xml: &[u8]) -> Result<Numbering, quick_xml::Error> {
                                 ..Level::default()
                             });
                         match name {
-                            b"numFmt" => level.fmt = v,
-                            b"lvlText" => level.text = v,
+                            "numFmt" => level.fmt = v,
+                            "lvlText" => level.text = v,
                             _ => level.start = v.parse().unwrap_or(1),
                         }
                     }
@@ -115,9 +130,9 @@ fn parse_numbering(xml: &[u8]) -> Result<Numbering, quick_xml::Error> {
                 _ => {}
             },
             Event::End(e) => match e.local_name().as_ref() {
-                b"abstractNum" => cur_abs = None,
-                b"num" => cur_num = None,
-                b"lvl" => cur_lvl = None,
+                "abstractNum" => cur_abs = None,
+                "num" => cur_num = None,
+                "lvl" => cur_lvl = None,
                 _ => {}
             },
             _ => {}
@@ -238,8 +253,8 @@ fn paragraphs(xml: &[u8], numbering: Numbering) -> Result<String, SkipReason> {
         match reader.read_event_into(&mut buf).map_err(bad)? {
             Event::Eof => break,
             Event::Start(e) => match e.local_name().as_ref() {
-                b"t" => in_text = true,
-                b"p" => {
+                "t" => in_text = true,
+                "p" => {
                     para.clear();
                     num = (None, 0);
                 }
@@ -247,20 +262,26 @@ fn paragraphs(xml: &[u8], numbering: Numbering) -> Result<String, SkipReason> {
             },
             Event::Empty(e) => match e.local_name().as_ref() {
                 // Word writes an empty paragraph as <w:p/>: it is still a line.
-                b"p" => out.push('\n'),
-                b"tab" => para.push('\t'),
-                b"br" | b"cr" => para.push('\n'),
-                b"numId" => num.0 = attr(&e, b"val").filter(|v| v != "0"),
-                b"ilvl" => num.1 = attr(&e, b"val").and_then(|v| v.parse().ok()).unwrap_or(0),
+                "p" => out.push('\n'),
+                "tab" => para.push('\t'),
+                "br" | "cr" => para.push('\n'),
+                "numId" => num.0 = attr(&e, "val").filter(|v| v != "0"),
+                "ilvl" => num.1 = attr(&e, "val").and_then(|v| v.parse().ok()).unwrap_or(0),
                 _ => {}
             },
-            Event::Text(t) if in_text => {
-                let s = t.unescape().map_err(bad)?;
-                para.push_str(&s);
-            }
+            Event::Text(t) if in_text => para.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if in_text => match resolve_ref(&r) {
+                Some(s) => para.push_str(&s),
+                None => {
+                    return Err(SkipReason::BadDocx(format!(
+                        "malformed document.xml (unknown entity '&{};')",
+                        &*r
+                    )))
+                }
+            },
             Event::End(e) => match e.local_name().as_ref() {
-                b"t" => in_text = false,
-                b"p" => {
+                "t" => in_text = false,
+                "p" => {
                     if let Some(id) = num.0.take() {
                         if !para.trim().is_empty() {
                             out.push_str(&lists.label(&id, num.1));
@@ -337,6 +358,22 @@ pub(crate) mod tests {
             text,
             "一、工作成效\n正文一段。\n二、存在问题\n单元格甲\n单元格乙\n"
         );
+    }
+
+    #[test]
+    fn entities_and_character_references_are_resolved() {
+        let bytes = build_docx(
+            &[(
+                "党员&amp;群众 &lt;1&gt; &quot;x&apos; &#x4E00;&#20108;",
+                false,
+            )],
+            &[],
+        );
+        let text = extract_text(Cursor::new(bytes)).unwrap();
+        assert_eq!(text, "党员&群众 <1> \"x' 一二\n");
+        let bytes = build_docx(&[("a &nbsp; b", false)], &[]);
+        let err = extract_text(Cursor::new(bytes)).unwrap_err();
+        assert!(err.to_string().contains("unknown entity '&nbsp;'"), "{err}");
     }
 
     #[test]
