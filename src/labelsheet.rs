@@ -589,6 +589,198 @@ mod tests {
         assert!(read_sheet(&p).unwrap().is_empty());
     }
 
+    /// A zip archive of the given parts, in order, the first one stored (as ODF wants its `mimetype`).
+    fn zip_parts(parts: &[(&str, &str)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (i, (name, text)) in parts.iter().enumerate() {
+            let method = if i == 0 {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            };
+            let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+            w.start_file(*name, opts).unwrap();
+            w.write_all(text.as_bytes()).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    /// A one-sheet OpenDocument spreadsheet; `rows` are `<table:table-cell>` elements per row.
+    fn ods(rows: &[&[&str]]) -> Vec<u8> {
+        let mut body = String::new();
+        for r in rows {
+            body.push_str("<table:table-row>");
+            for c in *r {
+                body.push_str(c);
+            }
+            body.push_str("</table:table-row>");
+        }
+        let content = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="label">{body}</table:table></office:spreadsheet></office:body></office:document-content>"#
+        );
+        let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+        zip_parts(&[
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+            ("META-INF/manifest.xml", manifest),
+            ("content.xml", &content),
+        ])
+    }
+
+    fn text_cell(s: &str) -> String {
+        format!(
+            r#"<table:table-cell office:value-type="string"><text:p>{s}</text:p></table:table-cell>"#
+        )
+    }
+
+    #[test]
+    fn ods_sheet_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("label.ods");
+        let (report, statement, fragment, themes) = (
+            text_cell("report"),
+            text_cell("statement"),
+            text_cell("fragment"),
+            text_cell("themes"),
+        );
+        let (r1, f1, t1) = (
+            text_cell("2024/a.txt"),
+            text_cell("党员老化 &amp; 断层"),
+            text_cell("member_aging；weak_economy"),
+        );
+        let (r2, f2) = (text_cell("2024/b.txt"), text_cell("经费不足"));
+        let (r3, f3, t3) = (text_cell("2024/c.txt"), text_cell("阵地"), text_cell("-"));
+        let three = r#"<table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell>"#;
+        let cached = r#"<table:table-cell table:formula="of:=&quot;weak_&quot;&amp;&quot;economy&quot;" office:value-type="string" office:string-value="weak_economy"><text:p>weak_economy</text:p></table:table-cell>"#;
+        let empty = "<table:table-cell/>";
+        let bytes = ods(&[
+            &[&report, &statement, &fragment, empty, &themes],
+            &[&r1, three, &f1, empty, &t1],
+            &[&r2, three, &f2],
+            &[&r3, three, &f3, empty, &t3],
+            &[&r2, three, &f2, empty, cached],
+        ]);
+        std::fs::write(&p, bytes).unwrap();
+        let t = read_workbook_table(&p).unwrap();
+        assert_eq!(t[1][1], "3", "numbers read as written");
+        let rows = read_sheet(&p).unwrap();
+        let got: Vec<(usize, &str, &str, Vec<String>)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.row,
+                    r.report.as_str(),
+                    r.fragment.as_str(),
+                    r.themes.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    2,
+                    "2024/a.txt",
+                    "党员老化 & 断层",
+                    vec!["member_aging".into(), "weak_economy".into()]
+                ),
+                (4, "2024/c.txt", "阵地", vec![]),
+                (5, "2024/b.txt", "经费不足", vec!["weak_economy".into()]),
+            ]
+        );
+
+        // A formula whose value was never computed is an error naming its cell, not an empty cell.
+        let uncached = r#"<table:table-cell table:formula="of:=[.A2]"/>"#;
+        let bytes = ods(&[
+            &[&report, &fragment, &themes],
+            &[&r1, &f1, &t1],
+            &[&r2, &f2, uncached],
+        ]);
+        std::fs::write(&p, bytes).unwrap();
+        let e = read_sheet(&p).unwrap_err().to_string();
+        assert!(e.contains("label.ods:3: cell C3: formula"), "{e}");
+        assert!(e.contains("no stored value"), "{e}");
+    }
+
+    #[test]
+    fn xlsx_formulas_need_a_stored_value() {
+        use rust_xlsxwriter::{Formula, Workbook};
+        use std::io::Read;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.xlsx");
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["report", "fragment", "themes"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        ws.write_string(1, 0, "2024/a.txt").unwrap();
+        ws.write_string(1, 1, "党员老化").unwrap();
+        ws.write_formula(
+            1,
+            2,
+            Formula::new("=\"member_\"&\"aging\"").set_result("member_aging"),
+        )
+        .unwrap();
+        ws.write_string(2, 0, "2024/b.txt").unwrap();
+        ws.write_string(2, 1, "经费不足").unwrap();
+        ws.write_formula(2, 2, "=A1").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        // A writer that does not compute formulas stores none of their values: take out the one stored
+        // for C3, keeping everything else.
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut parts = Vec::new();
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            let mut s = String::new();
+            f.read_to_string(&mut s).unwrap();
+            parts.push((f.name().unwrap().to_string(), s));
+        }
+        let sheet = parts
+            .iter_mut()
+            .find(|(n, _)| n == "xl/worksheets/sheet1.xml")
+            .unwrap();
+        let before = sheet.1.clone();
+        sheet.1 = sheet.1.replace("<f>A1</f><v>0</v>", "<f>A1</f>");
+        assert_ne!(sheet.1, before, "{before}");
+        let refs: Vec<(&str, &str)> = parts
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_str()))
+            .collect();
+        std::fs::write(&p, zip_parts(&refs)).unwrap();
+        let e = read_sheet(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("s.xlsx:3: cell C3: formula 'A1' has no stored value"),
+            "{e}"
+        );
+
+        // With its value stored, the formula cell reads as that value.
+        sheet_without_row_3(&p, &parts);
+        let rows = read_sheet(&p).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].themes, vec!["member_aging".to_string()]);
+    }
+
+    /// Writes the parts back with row 3 of the first sheet removed.
+    fn sheet_without_row_3(p: &Path, parts: &[(String, String)]) {
+        let refs: Vec<(&str, String)> = parts
+            .iter()
+            .map(|(n, s)| {
+                let s = if n == "xl/worksheets/sheet1.xml" {
+                    let a = s.find("<row r=\"3\"").unwrap();
+                    let b = a + s[a..].find("</row>").unwrap() + "</row>".len();
+                    format!("{}{}", &s[..a], &s[b..])
+                } else {
+                    s.clone()
+                };
+                (n.as_str(), s)
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = refs.iter().map(|(n, s)| (*n, s.as_str())).collect();
+        std::fs::write(p, zip_parts(&refs)).unwrap();
+    }
+
     #[test]
     fn merge_adds_and_replaces() {
         let tax = Taxonomy::builtin();
