@@ -66,7 +66,7 @@ pub struct ExportArgs {
     threads: usize,
 }
 
-/// Read a labelled sheet (.xlsx or .csv) and merge it into labels.jsonl.
+/// Read a labelled sheet (.xlsx, .xls, .ods or .csv) and merge it into labels.jsonl.
 #[derive(clap::Args)]
 #[command(
     after_help = "Rows with an empty 'themes' cell are skipped. A row that labels a statement that is \
@@ -75,7 +75,7 @@ errors naming the sheet row; nothing is written then.\n\nExamples:\n  shuzhi lab
 label import label-2025.csv --labels corpus/labels.jsonl --corpus corpus"
 )]
 pub struct ImportArgs {
-    /// The filled sheet.
+    /// The filled sheet (.xlsx, .xlsm, .xlsb, .xls, .ods; any other name is read as CSV UTF-8).
     file: PathBuf,
     /// Labels file to merge into (created if missing); default: labels.jsonl in the corpus folder.
     #[arg(long)]
