@@ -3,6 +3,7 @@
 
 use super::{Buf, Step};
 use crate::structure::markers::{self, is_han, Kind};
+use crate::structure::roles;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -68,6 +69,16 @@ static BOILERPLATE: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
+/// Noise copied into the flow of a flattened line: a page number between spaces or after a sentence end
+/// (「。 -1- 二、」「。·2·」), and a bracketed advert that runs to its call to action or the next space.
+static INLINE_NOISE: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r"(?:^|\s|[。！？；：])(?P<n>[-—－–·]\s?\d{1,3}\s?[-—－–·])",
+        r"|(?P<p>[（(]?第\s?\d{1,3}\s?页(?:\s?[/／，,]?\s?共\s?\d{1,3}\s?页)?[）)]?)",
+        r"|(?P<a>[【\[（(]\s*(?:广告|推广|推荐|赞助)\s*[】\]）)](?:[^【]{0,60}?(?:>>|》》|→)|[^【\s]{0,60}?(?:\s|$)))",
+    ))
+});
+
 /// Long lines are report text even when they mention a site (a report may cite one).
 const MAX_NOISE_CHARS: usize = 60;
 
@@ -123,7 +134,11 @@ pub(super) fn repair(buf: &mut Buf) -> Vec<Step> {
     if unwrap(&mut lines) {
         steps.push(Step::Unwrapped);
     }
-    if split_flattened(&mut lines) {
+    if strip_inline_noise(&mut lines) && !steps.contains(&Step::Noise) {
+        steps.push(Step::Noise);
+    }
+    // A second pass splits the heading and body that the first left together on a piece.
+    if split_flattened(&mut lines) | split_flattened(&mut lines) {
         steps.push(Step::Split);
     }
     if !steps.is_empty() {
@@ -304,7 +319,18 @@ fn breaks(l: &Line) -> Vec<(usize, bool)> {
         is_han(x)
             || matches!(
                 x,
-                '。' | '，' | '；' | '：' | '！' | '？' | '）' | '”' | '、'
+                '。' | '，'
+                    | '；'
+                    | '：'
+                    | '！'
+                    | '？'
+                    | '）'
+                    | '”'
+                    | '、'
+                    | '（'
+                    | '“'
+                    | '《'
+                    | '【'
             )
     };
     let flat = l.len() >= FLAT_CHARS;
@@ -319,19 +345,40 @@ fn breaks(l: &Line) -> Vec<(usize, bool)> {
             if flat
                 && s > 0
                 && i < n
-                && before.is_some_and(|&b| cjk(b))
+                // 「目标, 街道」 typed with a space after the comma is one sentence, not two lines.
+                && before.is_some_and(|&b| cjk(b) && !matches!(b, '，' | '、' | '；' | '：'))
                 && (cjk(c[i]) || starts_block(&c[i..].iter().collect::<String>()))
             {
                 out.push((s, true));
             }
             continue;
         }
-        if flat && i > 0 && (is_han(c[i]) || matches!(c[i], '（' | '(' | '①'..='⑳' | '第')) {
-            let prev = c[..i].iter().rev().find(|x| !x.is_whitespace()).copied();
+        if flat
+            && i > 0
+            && (is_han(c[i])
+                || matches!(c[i], '（' | '(' | '①'..='⑳' | '第' | '0'..='9' | '０'..='９'))
+        {
+            // A page number copied into the flow (「。·1·二、」) sits between a sentence end and a heading.
+            let before = &c[..i - page_tail(&c[..i])];
+            let prev = before.iter().rev().find(|x| !x.is_whitespace()).copied();
             if prev.is_some_and(|p| matches!(p, '。' | '！' | '？' | '；' | '：')) {
                 let rest: String = c[i..n.min(i + 12)].iter().collect();
                 if starts_block(&rest) {
                     out.push((i, false));
+                    // 「三、存在问题1、……」: the heading after the marker runs into the first item.
+                    let after = i + markers::at_start(rest.trim_start())
+                        .map_or(0, |m| rest.trim_start()[..m.len].chars().count());
+                    if let Some(j) = run_in_heading(c, after, false) {
+                        out.push((j, false));
+                        i = j;
+                        continue;
+                    }
+                } else if let Some(j) = run_in_heading(c, i, true) {
+                    // 「。存在的问题1、全村党员……」: text flattened without any separator.
+                    out.push((i, false));
+                    out.push((j, false));
+                    i = j;
+                    continue;
                 }
             }
         }
@@ -364,6 +411,119 @@ fn breaks(l: &Line) -> Vec<(usize, bool)> {
     out
 }
 
+/// A section heading run into the list that follows it, at `i` in a flattened line: a short run of Chinese
+/// characters that announces a role (存在的问题, 下一步打算, 原因分析) directly followed by an item marker.
+/// Returns where the marker starts; with `bare`, also where a heading without a marker ends.
+fn run_in_heading(c: &[char], i: usize, bare: bool) -> Option<usize> {
+    const MAX_HEADING: usize = 16;
+    let end = c.len().min(i + MAX_HEADING + 1);
+    let han_end = (i..end).find(|&j| !is_han(c[j])).unwrap_or(end);
+    let heading = |k: usize| roles::heading_role(&c[i..k].iter().collect::<String>()).is_some();
+    let before_marker = (i + 2..=han_end.min(end - 1)).find(|&k| {
+        let rest: String = c[k..c.len().min(k + 12)].iter().collect();
+        markers::at_start(&rest).is_some_and(|m| m.kind.inline() || starts_block(&rest))
+            && heading(k)
+    });
+    // 「存在的主要问题社区……」: no marker; the heading ends at a word that closes section headings, and
+    // what follows is not the rest of a sentence (「存在的主要问题是……」).
+    before_marker.or_else(|| {
+        if !bare {
+            return None;
+        }
+        (i + 4..han_end.min(end)).find(|&k| {
+            let head: String = c[i..k].iter().collect();
+            HEADING_BARE.is_match(&head)
+                && !matches!(
+                    c[k],
+                    '是' | '有'
+                        | '在'
+                        | '为'
+                        | '的'
+                        | '和'
+                        | '及'
+                        | '与'
+                        | '主'
+                        | '方'
+                        | '上'
+                        | '中'
+                )
+                && heading(k)
+        })
+    })
+}
+
+/// A section heading that can stand without a marker: it opens and closes with section words
+/// (存在的主要问题, 原因分析, 下一步打算), unlike a subject run into its sentence (社工队伍留不住人的问题越来越…).
+static HEADING_BARE: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r"^(?:存在|主要|突出|当前|目前|问题|不足|差距|短板|原因|深层|产生|下一步|今后|明年|来年|对策|意见|几点|相关|工作|整改|查摆|反思|剖析|根源)",
+        r".{0,10}(?:问题|不足|短板|差距|弱项|原因|根源|分析|打算|建议)$"
+    ))
+});
+
+/// The length of a page number at the end of `c` that follows a sentence end: 「。·1·」「。- 2 -」「。—3—」.
+fn page_tail(c: &[char]) -> usize {
+    let dash = |x: char| matches!(x, '·' | '-' | '—' | '－' | '–');
+    let mut k = c.len();
+    let skip_space = |k: &mut usize| {
+        while *k > 0 && c[*k - 1] == ' ' {
+            *k -= 1;
+        }
+    };
+    skip_space(&mut k);
+    if k == 0 || !dash(c[k - 1]) {
+        return 0;
+    }
+    while k > 0 && dash(c[k - 1]) {
+        k -= 1;
+    }
+    skip_space(&mut k);
+    let digits_end = k;
+    while k > 0 && c[k - 1].is_ascii_digit() {
+        k -= 1;
+    }
+    if k == digits_end || digits_end - k > 3 {
+        return 0;
+    }
+    skip_space(&mut k);
+    if k == 0 || !dash(c[k - 1]) {
+        return 0;
+    }
+    while k > 0 && dash(c[k - 1]) {
+        k -= 1;
+    }
+    if k > 0 && matches!(c[k - 1], '。' | '！' | '？' | '；' | '：') {
+        c.len() - k
+    } else {
+        0
+    }
+}
+
+/// Removes page numbers and adverts from the flow of flattened lines. Returns whether it removed any.
+fn strip_inline_noise(lines: &mut [Line]) -> bool {
+    let mut changed = false;
+    for l in lines.iter_mut().filter(|l| l.len() >= FLAT_CHARS) {
+        let text = l.text();
+        let mut cut = vec![false; l.chars.len()];
+        let mut any = false;
+        for c in INLINE_NOISE.captures_iter(&text) {
+            if let Some(m) = c.name("n").or_else(|| c.name("p")).or_else(|| c.name("a")) {
+                let a = text[..m.start()].chars().count();
+                let b = a + m.as_str().chars().count();
+                cut[a..b].iter_mut().for_each(|x| *x = true);
+                any = true;
+            }
+        }
+        if any {
+            let keep: Vec<usize> = (0..l.chars.len()).filter(|&i| !cut[i]).collect();
+            l.chars = keep.iter().map(|&i| l.chars[i]).collect();
+            l.orig = keep.iter().map(|&i| l.orig[i]).collect();
+            changed = true;
+        }
+    }
+    changed
+}
+
 /// Splits flattened lines into paragraphs. Returns whether it split any.
 fn split_flattened(lines: &mut Vec<Line>) -> bool {
     let mut out = Vec::with_capacity(lines.len());
@@ -377,9 +537,10 @@ fn split_flattened(lines: &mut Vec<Line>) -> bool {
         changed = true;
         let mut start = 0;
         for (at, replace_space) in cuts {
+            let end = at - page_tail(&l.chars[start..at]);
             out.push(Line {
-                chars: l.chars[start..at].to_vec(),
-                orig: l.orig[start..at].to_vec(),
+                chars: l.chars[start..end].to_vec(),
+                orig: l.orig[start..end].to_vec(),
                 newline: replace_space.then(|| l.orig[at]),
             });
             start = if replace_space { at + 1 } else { at };
@@ -465,5 +626,71 @@ mod tests {
             n.text,
             "二、存在的问题\n  全镇党员平均年龄偏大，青年党员少。\n"
         );
+    }
+
+    /// Filler long enough to make a line read as flattened.
+    fn filler() -> String {
+        "村里组织党员开展志愿服务，帮助群众解决出行难、看病难等实际问题，群众满意度逐年提高。"
+            .repeat(8)
+    }
+
+    #[test]
+    fn text_flattened_without_separators_splits_at_headings_and_items() {
+        let t = format!(
+            "{}存在的问题1、党员年龄偏大，六十岁以上的占一半。2、经费保障不足。三、存在问题（一）后备力量缺乏。下一步打算一是抓好队伍。\n",
+            filler()
+        );
+        let n = normalize(&t);
+        let lines: Vec<&str> = n.text.lines().collect();
+        for want in [
+            "存在的问题",
+            "1、党员年龄偏大，六十岁以上的占一半。",
+            "2、经费保障不足。",
+            "三、存在问题",
+            "（一）后备力量缺乏。",
+            "下一步打算",
+        ] {
+            assert!(lines.contains(&want), "{want}: {lines:#?}");
+        }
+    }
+
+    #[test]
+    fn a_bare_heading_splits_only_when_it_reads_as_a_heading() {
+        let t = format!(
+            "{}存在的主要问题社区工作者人手紧张。社工队伍留不住人的问题越来越突出。\n",
+            filler()
+        );
+        let n = normalize(&t);
+        let lines: Vec<&str> = n.text.lines().collect();
+        assert!(lines.contains(&"存在的主要问题"), "{lines:#?}");
+        assert!(
+            lines.contains(&"社区工作者人手紧张。社工队伍留不住人的问题越来越突出。"),
+            "{lines:#?}"
+        );
+    }
+
+    #[test]
+    fn page_numbers_and_adverts_inside_flattened_text_go() {
+        let t = format!(
+            "{} -1- 二、存在的问题 【广告】范文会员限时五折，一键下载 >> 1. 经费不足。（第2页）2. 场地紧张。\n",
+            filler()
+        );
+        let n = normalize(&t);
+        assert!(
+            !n.text.contains("-1-") && !n.text.contains("广告") && !n.text.contains("第2页"),
+            "{}",
+            n.text
+        );
+        let lines: Vec<&str> = n.text.lines().map(str::trim).collect();
+        assert!(lines.contains(&"二、存在的问题"), "{lines:#?}");
+        assert!(n.steps.contains(&Step::Noise));
+    }
+
+    #[test]
+    fn a_space_after_a_comma_does_not_split_a_long_paragraph() {
+        let t =
+            "对照年初目标, 街道工作还有欠缺, 覆盖率只有37%, 不少企业没有党员。".repeat(12) + "\n";
+        let n = normalize(&t);
+        assert_eq!(n.text.lines().count(), 1, "{}", n.text);
     }
 }
