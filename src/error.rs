@@ -107,6 +107,9 @@ pub enum Error {
     /// Training or evaluation cannot proceed with these settings or data.
     #[error("{0}")]
     Invalid(String),
+    /// The run was stopped (Ctrl-C, SIGTERM) before it finished.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// `file:line: message`, or `file: message` when the whole file is at fault (line 0).

@@ -7,11 +7,13 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
-pub mod analysis;
+pub mod atomic;
+pub mod batch;
 pub mod classify;
 pub mod corpus;
 pub mod discover;
 pub mod error;
+pub mod findings;
 pub mod gallery;
 pub mod ingest;
 pub mod labels;

@@ -3,8 +3,8 @@
 //! a model never silently answers with a taxonomy it does not know.
 
 use super::model::Classifier;
+use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
-use crate::render::atomic::write_atomic;
 use crate::themes::sha256_hex;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;

@@ -1,13 +1,11 @@
 //! `shuzhi merge`: combine the outputs of `analyze --shard` runs into exactly the files one run gives.
 
-use super::analyze::write_outputs;
 use anyhow::{bail, Context, Result};
 use shuzhi::aggregate::Aggregate;
+use shuzhi::atomic::clean_litter;
 use shuzhi::classify::Engine;
-use shuzhi::render::atomic::{clean_litter, AtomicFile};
-use shuzhi::render::{csv_out, tables::Tables};
-use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use shuzhi::render::{self, csv_out, jsonl, tables::Tables};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Merge shard outputs (`analyze --shard K/N --out DIR`) into one set of outputs.
@@ -28,36 +26,6 @@ pub struct Args {
     /// Write CSV files with a UTF-8 BOM.
     #[arg(long)]
     excel: bool,
-}
-
-/// Merges JSON-lines files whose lines are sorted by `key`, keeping the order (k-way merge by key, then by
-/// shard order for equal keys, which cannot happen for report ids).
-fn merge_jsonl(inputs: &[PathBuf], name: &str, key: &str, out: &Path) -> Result<()> {
-    let mut lines: Vec<(String, usize, String)> = Vec::new();
-    for d in inputs {
-        let p = d.join(name);
-        let f = std::fs::File::open(&p).with_context(|| format!("reading {}", p.display()))?;
-        for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
-            let line = line.with_context(|| format!("{}:{}", p.display(), n + 1))?;
-            let v: serde_json::Value = serde_json::from_str(&line)
-                .with_context(|| format!("{}:{}: not JSON", p.display(), n + 1))?;
-            let k = v
-                .get(key)
-                .and_then(|k| k.as_str())
-                .unwrap_or_default()
-                .to_string();
-            lines.push((k, n, line));
-        }
-    }
-    // Stable sort by key: lines of one report keep their order.
-    lines.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut f = AtomicFile::create(&out.join(name))?;
-    for (_, _, l) in lines {
-        f.write_all(l.as_bytes())?;
-        f.write_all(b"\n")?;
-    }
-    f.commit()?;
-    Ok(())
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -98,11 +66,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     std::fs::create_dir_all(&args.out)?;
     clean_litter(&args.out);
-    merge_jsonl(&args.dirs, "reports.jsonl", "id", &args.out)?;
-    merge_jsonl(&args.dirs, "mentions.jsonl", "report", &args.out)?;
+    for (name, key) in [
+        (render::REPORTS_JSONL, "id"),
+        (render::MENTIONS_JSONL, "report"),
+    ] {
+        let inputs: Vec<PathBuf> = args.dirs.iter().map(|d| d.join(name)).collect();
+        jsonl::merge_sorted(&inputs, key, &args.out.join(name))?;
+    }
     errors.sort();
     csv_out::write_errors(&args.out, &errors, args.excel)?;
     let tables = Tables::build(&agg, &engine.taxonomy, errors.len() as u64);
-    write_outputs(&args.out, &agg, &tables, args.excel)?;
+    render::write_tables(&args.out, &agg, &tables, args.excel)?;
     Ok(ExitCode::SUCCESS)
 }

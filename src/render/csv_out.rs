@@ -1,8 +1,8 @@
 //! CSV files (`theme_frequency.csv` and the other tables, `errors.csv`), optionally with a UTF-8 BOM so that
 //! Excel and WPS open the Chinese text correctly.
 
-use super::atomic::write_atomic_with;
 use super::tables::Tables;
+use crate::atomic::write_atomic_with;
 use crate::error::Result;
 use std::path::Path;
 
@@ -168,13 +168,45 @@ pub fn write_tables(out: &Path, t: &Tables, bom: bool) -> Result<()> {
     )
 }
 
+/// Writes `near_duplicates.csv`: one row per pair of near-duplicate reports.
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn write_near_duplicates(out: &Path, pairs: &[crate::neardup::Pair], bom: bool) -> Result<()> {
+    write_rows(
+        &out.join(super::NEAR_DUPLICATES_CSV),
+        bom,
+        &["report_a", "report_b", "similarity", "shared_passages"],
+        pairs
+            .iter()
+            .map(|p| {
+                vec![
+                    p.a.clone(),
+                    p.b.clone(),
+                    format!("{:.4}", p.similarity),
+                    p.shared.join(" | "),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// The `errors.csv` row of a skipped input: `path`, `kind`, `message`.
+pub fn error_row(s: &crate::error::Skipped) -> (String, String, String) {
+    (
+        s.path.to_string_lossy().into_owned(),
+        s.reason.kind().to_string(),
+        s.reason.to_string(),
+    )
+}
+
 /// Writes `errors.csv`: `path,kind,message` per skipped input.
 ///
 /// # Errors
 /// I/O errors naming the file.
 pub fn write_errors(out: &Path, rows: &[(String, String, String)], bom: bool) -> Result<()> {
     write_rows(
-        &out.join("errors.csv"),
+        &out.join(super::ERRORS_CSV),
         bom,
         &["path", "kind", "message"],
         rows.iter()
