@@ -235,6 +235,7 @@ fn benches(c: &mut Criterion) {
             n: SUBSET_STEP as u32,
         }),
         near_duplicates: false,
+        exclude: Vec::new(),
     };
     let shard_bytes: u64 = Inputs::gather(&settings)
         .expect("corpus manifest")

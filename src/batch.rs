@@ -72,6 +72,8 @@ pub struct Settings {
     pub shard: Option<Shard>,
     /// Also find near-duplicate reports (keeps every report's tokens until the end).
     pub near_duplicates: bool,
+    /// Folders never read (canonical paths): the output folder.
+    pub exclude: Vec<PathBuf>,
 }
 
 /// The report files of a run, found before any is read.
@@ -83,6 +85,8 @@ pub struct Inputs {
     pub skipped: Vec<Skipped>,
     /// The `manifest.csv` of each root.
     pub manifests: Manifests,
+    /// Checksum of the ids and sizes of every report file found, before sharding.
+    pub corpus: String,
 }
 
 impl Inputs {
@@ -91,15 +95,25 @@ impl Inputs {
     /// # Errors
     /// A malformed `manifest.csv`.
     pub fn gather(settings: &Settings) -> Result<Inputs> {
-        let (mut sources, skipped) = corpus::gather(&settings.paths);
+        let (mut sources, mut skipped) =
+            corpus::gather_excluding(&settings.paths, &settings.exclude);
+        let mut list = String::new();
+        for s in &sources {
+            let size = std::fs::metadata(&s.path).map_or(0, |m| m.len());
+            list.push_str(&format!("{}\t{size}\n", s.id));
+        }
+        let corpus = crate::outset::checksum(list.as_bytes());
         if let Some(shard) = settings.shard {
             sources.retain(|s| shard.holds(&s.id));
+            // A path that cannot be read is reported by one shard, not by all of them.
+            skipped.retain(|s| shard.holds(&s.path.to_string_lossy()));
         }
         let manifests = corpus::manifests(&sources)?;
         Ok(Inputs {
             sources,
             skipped,
             manifests,
+            corpus,
         })
     }
 
@@ -152,6 +166,7 @@ pub fn run(
         sources,
         skipped: walk_skips,
         manifests,
+        ..
     } = inputs;
     let mut agg = Aggregate::new(engine.taxonomy.ids(), settings.by.clone());
     let mut skipped: Vec<Skipped> = Vec::new();
@@ -170,6 +185,10 @@ pub fn run(
     let process = |part: &[Source]| -> Vec<(u64, std::result::Result<Analysed, SkipReason>)> {
         part.par_iter()
             .map(|s| {
+                // Stopping: the rest of the chunk is not read, and nothing of it is stored.
+                if cancel.load(Ordering::Relaxed) {
+                    return (0, Err(SkipReason::Empty));
+                }
                 let size = std::fs::metadata(&s.path).map(|m| m.len()).unwrap_or(0);
                 let r = corpus::parse(
                     s,
@@ -249,6 +268,9 @@ pub fn run(
             },
         );
         stored?;
+        if cancel.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
         pending = Some((part, results));
     }
     if let Some((p, r)) = pending.take() {

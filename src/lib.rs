@@ -21,6 +21,7 @@ pub mod labelsheet;
 pub mod meta;
 pub mod neardup;
 pub mod normalize;
+pub mod outset;
 pub mod pipeline;
 pub mod render;
 pub mod rng;

@@ -98,6 +98,9 @@ pub struct ModelDir {
     pub userdict: String,
     /// Text of its stopword list.
     pub stopwords: String,
+    /// The checksum of `model.json` (`sha256:…`), which also covers the hashes of the three texts. Set by
+    /// [`load`]; [`save`] computes its own.
+    pub checksum: String,
 }
 
 /// Writes a model folder atomically, file by file: model.json last, so a folder with a model.json is whole.
@@ -168,6 +171,7 @@ pub fn load(dir: &Path) -> Result<ModelDir> {
         userdict: read(DICT_FILE)?,
         stopwords: read(STOPWORDS_FILE)?,
         body,
+        checksum: env.checksum.clone(),
     };
     for (name, text, hash) in [
         (THEMES_FILE, &m.themes_toml, &m.body.taxonomy_hash),

@@ -2,14 +2,16 @@
 //! outputs ([`shuzhi::render`]).
 
 use super::common::init_threads;
+use super::common::options_checksum;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use shuzhi::atomic::clean_litter;
 use shuzhi::batch::{self, Event, Inputs, Settings, Shard};
 use shuzhi::classify::Engine;
 use shuzhi::ingest::{self, IngestOptions};
+use shuzhi::outset::{OutputSet, RunManifest, MANIFEST_FORMAT};
 use shuzhi::render::jsonl::JsonlSink;
 use shuzhi::render::{self, csv_out, markdown, tables::Tables};
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,10 +89,12 @@ impl Args {
                 },
                 shard: self.shard,
                 near_duplicates: self.near_duplicates,
+                // The output folder is never read, even when it lies inside an input folder.
+                exclude: self.out.canonicalize().into_iter().collect(),
             },
             out: self.out,
             model: self.model,
-            threads: self.threads,
+            threads: super::common::check_threads(self.threads),
             quiet: self.quiet,
             excel: self.excel,
         })
@@ -112,6 +116,17 @@ fn progress(quiet: bool, n: u64) -> ProgressBar {
 pub fn run(args: Args) -> Result<ExitCode> {
     let args = args.check()?;
     init_threads(args.threads)?;
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        // First Ctrl-C or SIGTERM: stop at the next report and remove this run's files. A second one:
+        // leave at once (the next run removes what is left).
+        let _ = ctrlc::set_handler(move || {
+            if flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    }
     // Loading the model and walking the folders do not depend on each other.
     let (engine, inputs) = rayon::join(
         || Engine::from_model_dir(&args.model),
@@ -121,10 +136,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             found
         },
     );
-    let (engine, _) =
+    let (engine, model) =
         engine.with_context(|| format!("loading the model from {}", args.model.display()))?;
     let inputs = inputs?;
-    if inputs.is_empty() {
+    if inputs.sources.is_empty() && args.batch.shard.is_none() {
+        for s in &inputs.skipped {
+            eprintln!("shuzhi: skipped {s}");
+        }
         let paths: Vec<String> = args
             .batch
             .paths
@@ -132,20 +150,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .map(|p| p.display().to_string())
             .collect();
         bail!(
-            "no report files (.txt, .md, .docx) found in {}",
-            paths.join(", ")
+            "no report files (.txt, .md, .docx) to read in {}; outputs in {} are unchanged",
+            paths.join(", "),
+            args.out.display()
         );
     }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    clean_litter(&args.out);
-
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupted.clone();
-        // A second Ctrl-C or a failure to install is not fatal: outputs stay atomic either way.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-    }
+    let set = OutputSet::begin(&args.out)?;
+    let corpus = inputs.corpus.clone();
     let pb = progress(args.quiet, inputs.sources.len() as u64);
     let started = std::time::Instant::now();
     let mut bytes_done: u64 = 0;
@@ -158,7 +169,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             pb.set_message(format!("{:.1} MB/s", bytes_done as f64 / 1e6 / secs));
         }
     };
-    let mut sink = JsonlSink::create(&args.out)?;
+    let mut sink = JsonlSink::create(set.dir())?;
     let outcome = match batch::run(
         inputs,
         &args.batch,
@@ -169,6 +180,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     ) {
         Err(shuzhi::error::Error::Interrupted) => {
             pb.abandon();
+            drop(sink);
+            drop(set);
             eprintln!(
                 "shuzhi: interrupted; previous outputs in {} are unchanged",
                 args.out.display()
@@ -178,14 +191,53 @@ pub fn run(args: Args) -> Result<ExitCode> {
         r => r?,
     };
     pb.finish_and_clear();
+    let reports = outcome.aggregate.reports();
+    if reports == 0 && args.batch.shard.is_none() {
+        bail!(
+            "no report could be read ({} skipped, see above); outputs in {} are unchanged",
+            outcome.skipped.len(),
+            args.out.display()
+        );
+    }
+    let dir = set.dir().to_path_buf();
     if args.batch.near_duplicates {
-        csv_out::write_near_duplicates(&args.out, &outcome.near_duplicates, args.excel)?;
+        csv_out::write_near_duplicates(&dir, &outcome.near_duplicates, args.excel)?;
     }
     sink.commit()?;
     let errors: Vec<_> = outcome.skipped.iter().map(csv_out::error_row).collect();
-    csv_out::write_errors(&args.out, &errors, args.excel)?;
+    csv_out::write_errors(&dir, &errors, args.excel)?;
     let tables = Tables::build(&outcome.aggregate, &engine.taxonomy, errors.len() as u64);
-    render::write_tables(&args.out, &outcome.aggregate, &tables, args.excel)?;
+    render::write_tables(&dir, &outcome.aggregate, &tables, args.excel)?;
+    if interrupted.load(Ordering::SeqCst) {
+        drop(set);
+        eprintln!(
+            "shuzhi: interrupted; previous outputs in {} are unchanged",
+            args.out.display()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    let options = run_options(&args);
+    set.commit(RunManifest {
+        format: MANIFEST_FORMAT,
+        run: String::new(),
+        tool: format!("shuzhi {}", env!("CARGO_PKG_VERSION")),
+        command: "analyze".into(),
+        inputs: args
+            .batch
+            .paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        corpus,
+        reports,
+        skipped: errors.len() as u64,
+        options_checksum: options_checksum(&options),
+        options,
+        model: args.model.to_string_lossy().into_owned(),
+        model_checksum: model.checksum,
+        shards: args.batch.shard.into_iter().collect(),
+        files: Default::default(),
+    })?;
     if !args.quiet {
         eprint!("{}", markdown::terminal(&tables, 13));
         eprintln!("outputs written to {}", args.out.display());
@@ -195,4 +247,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::from(super::EXIT_SKIPPED)
     })
+}
+
+/// The options that change what a run finds (not how fast or how it is written), for the run manifest.
+fn run_options(args: &Checked) -> BTreeMap<String, serde_json::Value> {
+    let mut o = BTreeMap::new();
+    o.insert("by".into(), serde_json::json!(args.batch.by));
+    o.insert(
+        "max_size".into(),
+        serde_json::json!(args.batch.ingest.max_size),
+    );
+    o.insert(
+        "near_duplicates".into(),
+        serde_json::json!(args.batch.near_duplicates),
+    );
+    o
 }

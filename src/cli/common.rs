@@ -54,6 +54,24 @@ impl ResourceArgs {
     }
 }
 
+/// Checksum of the options recorded in a run manifest (as JSON with sorted keys).
+pub fn options_checksum(o: &std::collections::BTreeMap<String, serde_json::Value>) -> String {
+    shuzhi::outset::checksum(&serde_json::to_vec(o).unwrap_or_default())
+}
+
+/// `--threads` checked: more than four threads per core only adds start-up cost (100000 threads took
+/// minutes on three files), so larger values are capped, with a message.
+pub fn check_threads(n: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let max = (4 * cores).max(8);
+    if n > max {
+        eprintln!("shuzhi: --threads {n} capped at {max} (four per core)");
+        max
+    } else {
+        n
+    }
+}
+
 /// Sets the size of rayon's global pool (0 = all cores).
 pub fn init_threads(n: usize) -> Result<()> {
     if n > 0 {

@@ -2,8 +2,8 @@
 
 use anyhow::{bail, Context, Result};
 use shuzhi::aggregate::Aggregate;
-use shuzhi::atomic::clean_litter;
 use shuzhi::classify::Engine;
+use shuzhi::outset::{check_mergeable, OutputSet, RunManifest, MANIFEST_FORMAT};
 use shuzhi::render::{self, csv_out, jsonl, tables::Tables};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,25 +29,59 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let (engine, _) = Engine::from_model_dir(&args.model)?;
+    let (engine, model) = Engine::from_model_dir(&args.model)
+        .with_context(|| format!("loading the model from {}", args.model.display()))?;
+    // Every shard is checked before anything is written.
+    let mut sets = Vec::new();
+    for d in &args.dirs {
+        let m = RunManifest::load(d).with_context(|| {
+            format!(
+                "{} is not a complete output folder of `shuzhi analyze --shard`",
+                d.display()
+            )
+        })?;
+        m.verify(d)?;
+        sets.push((d.clone(), m));
+    }
+    check_mergeable(&sets)?;
+    if sets[0].1.model_checksum != model.checksum {
+        bail!(
+            "the shards were analysed with another model than {}",
+            args.model.display()
+        );
+    }
     let mut merged: Option<Aggregate> = None;
     let mut errors: Vec<(String, String, String)> = Vec::new();
-    for d in &args.dirs {
-        let p = d.join("aggregate.json");
+    let mut reports = 0u64;
+    for (d, m) in &sets {
+        let p = d.join(render::AGGREGATE_JSON);
         let text =
             std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
         let agg: Aggregate = serde_json::from_str(&text)
             .with_context(|| format!("{}: not a shuzhi aggregate", p.display()))?;
+        agg.check()
+            .map_err(|e| anyhow::anyhow!("{}: inconsistent counts: {e}", p.display()))?;
+        if agg.reports() != m.reports {
+            bail!(
+                "{}: {} reports counted but the run recorded {}",
+                p.display(),
+                agg.reports(),
+                m.reports
+            );
+        }
+        reports += m.reports;
         match &mut merged {
             None => merged = Some(agg),
-            Some(m) => {
-                if m.themes != agg.themes || m.by != agg.by {
+            Some(first) => {
+                if first.themes != agg.themes || first.by != agg.by {
                     bail!("{}: themes or --by differ from the first shard; shards must come from one configuration", d.display());
                 }
-                m.merge(agg);
+                first
+                    .merge(agg)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))?;
             }
         }
-        let ep = d.join("errors.csv");
+        let ep = d.join(render::ERRORS_CSV);
         let mut rdr = csv::ReaderBuilder::new()
             .from_path(&ep)
             .with_context(|| format!("reading {}", ep.display()))?;
@@ -56,7 +90,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             errors.push((rec[0].to_string(), rec[1].to_string(), rec[2].to_string()));
         }
     }
-    let agg = merged.expect("at least one dir (clap requires it)");
+    let Some(agg) = merged else {
+        bail!("nothing to merge");
+    };
     let ids: Vec<String> = engine.taxonomy.ids();
     if ids != agg.themes {
         bail!(
@@ -64,18 +100,39 @@ pub fn run(args: Args) -> Result<ExitCode> {
             args.model.display()
         );
     }
-    std::fs::create_dir_all(&args.out)?;
-    clean_litter(&args.out);
+    let set = OutputSet::begin(&args.out)?;
     for (name, key) in [
         (render::REPORTS_JSONL, "id"),
         (render::MENTIONS_JSONL, "report"),
     ] {
         let inputs: Vec<PathBuf> = args.dirs.iter().map(|d| d.join(name)).collect();
-        jsonl::merge_sorted(&inputs, key, &args.out.join(name))?;
+        jsonl::merge_sorted(&inputs, key, &set.dir().join(name))?;
     }
     errors.sort();
-    csv_out::write_errors(&args.out, &errors, args.excel)?;
+    csv_out::write_errors(set.dir(), &errors, args.excel)?;
     let tables = Tables::build(&agg, &engine.taxonomy, errors.len() as u64);
-    render::write_tables(&args.out, &agg, &tables, args.excel)?;
+    render::write_tables(set.dir(), &agg, &tables, args.excel)?;
+    let first = &sets[0].1;
+    set.commit(RunManifest {
+        format: MANIFEST_FORMAT,
+        run: String::new(),
+        tool: format!("shuzhi {}", env!("CARGO_PKG_VERSION")),
+        command: "merge".into(),
+        inputs: args
+            .dirs
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        corpus: first.corpus.clone(),
+        reports,
+        skipped: errors.len() as u64,
+        options: first.options.clone(),
+        options_checksum: first.options_checksum.clone(),
+        model: args.model.to_string_lossy().into_owned(),
+        model_checksum: model.checksum,
+        // The shards together are the whole corpus.
+        shards: Vec::new(),
+        files: Default::default(),
+    })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -192,6 +192,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             themes_toml: res.themes_toml,
             userdict: res.userdict,
             stopwords: res.stopwords,
+            // `save` computes the checksum of what it writes.
+            checksum: String::new(),
         },
         &card_text,
     )?;

@@ -10,7 +10,19 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(|x| x.to_string()).unwrap_or_default()
 }
 
-/// Writes a CSV file atomically: a header, then rows.
+/// A text cell as it is safe to open in Excel or WPS: one that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return would be read as a formula, so it gets a leading `'` (shown by neither). Numbers
+/// (`-0.52`) are left as they are.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Writes a CSV file atomically: a header, then rows; text cells are [`neutralise`]d.
 ///
 /// # Errors
 /// I/O errors naming the file.
@@ -22,7 +34,7 @@ pub fn write_rows(path: &Path, bom: bool, header: &[&str], rows: Vec<Vec<String>
         let mut c = csv::Writer::from_writer(w);
         c.write_record(header)?;
         for r in rows {
-            c.write_record(&r)?;
+            c.write_record(r.iter().map(|v| neutralise(v).into_owned()))?;
         }
         c.flush()?;
         Ok(())
@@ -213,4 +225,18 @@ pub fn write_errors(out: &Path, rows: &[(String, String, String)], bom: bool) ->
             .map(|(p, k, m)| vec![p.clone(), k.clone(), m.clone()])
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("+1+1 unit"), "'+1+1 unit");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("-0.52"), "-0.52");
+        assert_eq!(neutralise("党支部"), "党支部");
+    }
 }
