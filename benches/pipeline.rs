@@ -3,7 +3,8 @@
 //! Every bench reports bytes of report text per second (`Throughput::Bytes`), so stages compare directly:
 //! decode, structure, segment (our `Segmenter::tokens`), raw jieba-rs `cut` on the same text (the limit of
 //! any jieba-based pipeline), features (`Vocabulary::transform`), classify (`Engine::classify` over
-//! statements), aggregate (`Aggregate::add`), and end to end per report on 1 thread and on all threads.
+//! statements), aggregate (`Aggregate::add`), and end to end through the library's batch run
+//! (`shuzhi::batch::run` on one shard of the corpus) on 1 thread and on all threads.
 //! Heavy stages run on a fixed subset of the corpus so that `cargo bench` finishes in a few minutes.
 //!
 //! ```text
@@ -12,17 +13,19 @@
 //! ```
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rayon::prelude::*;
 use shuzhi::aggregate::{Aggregate, Mention, ReportRecord};
-use shuzhi::analysis::analyze_report;
+use shuzhi::batch::{self, Inputs, Settings, Shard};
 use shuzhi::classify::features::Input;
 use shuzhi::classify::Engine;
+use shuzhi::findings::report_findings;
 use shuzhi::ingest::{decode, Document};
 use shuzhi::meta::Manifest;
 use shuzhi::pipeline::{self, Parsed, Tokens};
+use shuzhi::render::jsonl::Discard;
 use shuzhi::structure::{self, Role};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// Reports used by the heavy stages (classify, end to end): every 8th shipped report.
@@ -85,23 +88,6 @@ fn document(rel: &str, bytes: &[u8]) -> Option<Document> {
     })
 }
 
-fn end_to_end(
-    rel: &str,
-    bytes: &[u8],
-    manifest: Option<&Manifest>,
-    engine: &Engine,
-) -> Option<(ReportRecord, Vec<Mention>)> {
-    let doc = document(rel, bytes)?;
-    let parsed = pipeline::parse_document(
-        doc,
-        manifest,
-        &engine.segmenter,
-        engine.roles.as_ref(),
-        Tokens::Classified,
-    );
-    Some(analyze_report(&parsed, engine))
-}
-
 fn benches(c: &mut Criterion) {
     let corpus = load_corpus();
     let (engine, _) = Engine::from_model_dir(Path::new("models/default")).expect("models/default");
@@ -109,7 +95,7 @@ fn benches(c: &mut Criterion) {
     let text_bytes: u64 = corpus.texts.iter().map(|t| t.len() as u64).sum();
 
     // Stage inputs, computed once.
-    let structures: Vec<_> = corpus.texts.iter().map(|t| structure::analyze(t)).collect();
+    let structures: Vec<_> = corpus.texts.iter().map(|t| structure::build(t)).collect();
     let subset: Vec<&(String, Vec<u8>)> = corpus.files.iter().step_by(SUBSET_STEP).collect();
     let subset_bytes: u64 = subset.iter().map(|(_, b)| b.len() as u64).sum();
     let parsed: Vec<Parsed> = subset
@@ -145,7 +131,7 @@ fn benches(c: &mut Criterion) {
         .collect();
     let stmt_bytes: u64 = statements.iter().map(|s| s.0.len() as u64).sum();
     let records: Vec<(ReportRecord, Vec<Mention>)> =
-        parsed.iter().map(|p| analyze_report(p, &engine)).collect();
+        parsed.iter().map(|p| report_findings(p, &engine)).collect();
 
     let mut g = c.benchmark_group("stages");
     g.throughput(Throughput::Bytes(corpus.bytes));
@@ -160,7 +146,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("structure", |b| {
         b.iter(|| {
             for t in &corpus.texts {
-                black_box(structure::analyze(black_box(t)));
+                black_box(structure::build(black_box(t)));
             }
         })
     });
@@ -238,8 +224,27 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    // End to end: the library's batch run (walk, read, decode, structure, segment, classify, aggregate) on
+    // one shard of the corpus (about one report in SUBSET_STEP), records discarded.
+    let settings = Settings {
+        paths: vec![PathBuf::from("corpus")],
+        by: vec!["unit_type".into()],
+        ingest: Default::default(),
+        shard: Some(Shard {
+            k: 1,
+            n: SUBSET_STEP as u32,
+        }),
+        near_duplicates: false,
+        exclude: Vec::new(),
+    };
+    let shard_bytes: u64 = Inputs::gather(&settings)
+        .expect("corpus manifest")
+        .sources
+        .iter()
+        .map(|s| std::fs::metadata(&s.path).map_or(0, |m| m.len()))
+        .sum();
     let mut g = c.benchmark_group("e2e");
-    g.throughput(Throughput::Bytes(subset_bytes));
+    g.throughput(Throughput::Bytes(shard_bytes));
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     for threads in [1, cores.max(2)] {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -249,10 +254,19 @@ fn benches(c: &mut Criterion) {
         g.bench_function(format!("report_threads_{threads}"), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    subset
-                        .par_iter()
-                        .map(|(rel, bytes)| end_to_end(rel, bytes, manifest.as_ref(), &engine))
-                        .count()
+                    let inputs = Inputs::gather(&settings).expect("subset manifests");
+                    let never = AtomicBool::new(false);
+                    batch::run(
+                        inputs,
+                        &settings,
+                        &engine,
+                        &mut Discard,
+                        &never,
+                        &mut |_| {},
+                    )
+                    .expect("batch run")
+                    .aggregate
+                    .reports()
                 })
             })
         });

@@ -128,7 +128,7 @@ fn load_corpus(root: &Path) -> (Vec<Report>, Vec<Stmt>) {
             .and_then(|y| y.parse().ok())
             .or_else(|| rel[..4].parse().ok())
             .unwrap_or(2021);
-        let st = structure::analyze(&d.text);
+        let st = structure::build(&d.text);
         let c2b = char_to_byte(&d.text);
         let mut ids = Vec::new();
         for s in st.statements() {
@@ -394,7 +394,7 @@ fn generate(
             skel.unit_type.clone().unwrap_or_default()
         );
         if with_labels && !carried.is_empty() {
-            let st = structure::analyze(&decode::normalize(&text));
+            let st = structure::build(&decode::normalize(&text));
             for (frag, themes) in carried {
                 if st.statements().filter(|s| s.text.contains(&frag)).count() == 1 {
                     let line = serde_json::json!({"report": rel, "text": frag, "themes": themes});

@@ -92,18 +92,46 @@ impl Counts {
         }
     }
 
-    fn add(&mut self, other: &Counts) {
+    /// Adds another cell's counts; `None` when a count would overflow.
+    fn add(&mut self, other: &Counts) -> Option<()> {
         self.ensure(other.raised.len());
-        self.reports += other.reports;
-        for (a, b) in self.raised.iter_mut().zip(&other.raised) {
-            *a += b;
+        self.reports = self.reports.checked_add(other.reports)?;
+        for (mine, theirs) in [
+            (&mut self.raised, &other.raised),
+            (&mut self.statements, &other.statements),
+            (&mut self.uncovered, &other.uncovered),
+        ] {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a = a.checked_add(*b)?;
+            }
         }
-        for (a, b) in self.statements.iter_mut().zip(&other.statements) {
-            *a += b;
+        Some(())
+    }
+
+    /// Whether the counts can come from a run over `themes` themes: one count per theme, no theme raised
+    /// by more reports than the cell has, no more uncovered than raised.
+    fn check(&self, themes: usize) -> std::result::Result<(), String> {
+        for (what, v) in [
+            ("raised", &self.raised),
+            ("statements", &self.statements),
+            ("uncovered", &self.uncovered),
+        ] {
+            if v.len() != themes {
+                return Err(format!("{what} has {} counts for {themes} themes", v.len()));
+            }
         }
-        for (a, b) in self.uncovered.iter_mut().zip(&other.uncovered) {
-            *a += b;
+        for i in 0..themes {
+            if self.raised[i] > self.reports {
+                return Err(format!(
+                    "{} reports raise a theme in a cell of {} reports",
+                    self.raised[i], self.reports
+                ));
+            }
+            if self.uncovered[i] > self.raised[i] {
+                return Err("more reports leave a theme uncovered than raise it".into());
+            }
         }
+        Ok(())
     }
 }
 
@@ -200,9 +228,10 @@ impl Aggregate {
     pub fn add(&mut self, rec: &ReportRecord, mentions: &[Mention]) {
         let c = self.counts_of(rec);
         let year = rec.year.map(|y| y.to_string()).unwrap_or_default();
-        self.by_year.entry(year).or_default().add(&c);
+        // Counting reports one at a time cannot reach u64::MAX.
+        let _ = self.by_year.entry(year).or_default().add(&c);
         let key = group_key(rec, &self.by);
-        self.by_group.entry(key).or_default().add(&c);
+        let _ = self.by_group.entry(key).or_default().add(&c);
         if rec.problem_statements == 0 {
             self.without_problems += 1;
         }
@@ -237,16 +266,54 @@ impl Aggregate {
         }
     }
 
-    /// Adds another aggregate (a shard) into this one.
+    /// Checks that the counts are consistent (see [`Aggregate::merge`]): one count per theme in every
+    /// cell, no count above its total, years and groups adding up to the same number of reports.
     ///
-    /// # Panics
-    /// Never on data; mismatched themes are the caller's check (see `shuzhi merge`).
-    pub fn merge(&mut self, other: Aggregate) {
+    /// # Errors
+    /// What is inconsistent.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let n = self.themes.len();
+        for (cells, what) in [(&self.by_year, "year"), (&self.by_group, "group")] {
+            for (k, c) in cells {
+                c.check(n).map_err(|e| format!("{what} {k}: {e}"))?;
+            }
+        }
+        let total = |cells: &BTreeMap<String, Counts>| {
+            cells
+                .values()
+                .try_fold(0u64, |a, c| a.checked_add(c.reports))
+        };
+        let years = total(&self.by_year).ok_or("report counts overflow")?;
+        let groups = total(&self.by_group).ok_or("report counts overflow")?;
+        if years != groups {
+            return Err(format!("{years} reports by year but {groups} by group"));
+        }
+        if self.without_problems > years {
+            return Err("more reports without problems than reports".into());
+        }
+        Ok(())
+    }
+
+    /// Adds another aggregate (a shard) into this one. Both should pass [`Aggregate::check`]; themes and
+    /// grouping are the caller's check (see `shuzhi merge`).
+    ///
+    /// # Errors
+    /// A count would overflow.
+    pub fn merge(&mut self, other: Aggregate) -> std::result::Result<(), String> {
+        let overflow = || "counts overflow when added".to_string();
         for (k, c) in other.by_year {
-            self.by_year.entry(k).or_default().add(&c);
+            self.by_year
+                .entry(k)
+                .or_default()
+                .add(&c)
+                .ok_or_else(overflow)?;
         }
         for (k, c) in other.by_group {
-            self.by_group.entry(k).or_default().add(&c);
+            self.by_group
+                .entry(k)
+                .or_default()
+                .add(&c)
+                .ok_or_else(overflow)?;
         }
         for (u, themes) in other.persistent {
             let e = self.persistent.entry(u).or_default();
@@ -259,7 +326,11 @@ impl Aggregate {
             e.extend(list);
             trim_evidence(e);
         }
-        self.without_problems += other.without_problems;
+        self.without_problems = self
+            .without_problems
+            .checked_add(other.without_problems)
+            .ok_or_else(overflow)?;
+        Ok(())
     }
 
     /// Total reports.
@@ -398,7 +469,7 @@ mod tests {
         s1.add(&recs[0], &[]);
         s2.add(&recs[1], &[]);
         s2.add(&recs[2], &[]);
-        s1.merge(s2);
+        s1.merge(s2).unwrap();
         assert_eq!(one, s1);
         assert_eq!(
             one.persistent_problems(),

@@ -17,7 +17,12 @@ pub type Manifests = HashMap<PathBuf, Option<Manifest>>;
 /// Finds the report files under `paths`, sorted by id. With several paths, ids are prefixed with the name
 /// of their root so that they stay unique.
 pub fn gather(paths: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
-    let (mut sources, skipped) = ingest::discover(paths);
+    gather_excluding(paths, &[])
+}
+
+/// [`gather`], passing over the folders in `exclude` (canonical paths).
+pub fn gather_excluding(paths: &[PathBuf], exclude: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
+    let (mut sources, skipped) = ingest::discover_excluding(paths, exclude);
     if paths.len() > 1 {
         for s in &mut sources {
             if let Some(name) = s.root.file_name() {

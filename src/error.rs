@@ -39,6 +39,12 @@ pub enum SkipReason {
     /// The OS refused to read it.
     #[error("unreadable: {0}")]
     Io(#[from] std::io::Error),
+    /// Not a regular file (a named pipe, socket or device): reading it could block forever.
+    #[error("not a regular file ({kind}); only regular files are read")]
+    NotRegular {
+        /// What it is.
+        kind: &'static str,
+    },
     /// A directory walk problem (symlink loop, permission).
     #[error("cannot walk: {0}")]
     Walk(String),
@@ -55,6 +61,7 @@ impl SkipReason {
             SkipReason::Unsupported { .. } => "unsupported",
             SkipReason::TooLarge { .. } => "too_large",
             SkipReason::Io(_) => "unreadable",
+            SkipReason::NotRegular { .. } => "not_regular",
             SkipReason::Walk(_) => "walk",
         }
     }
@@ -107,6 +114,9 @@ pub enum Error {
     /// Training or evaluation cannot proceed with these settings or data.
     #[error("{0}")]
     Invalid(String),
+    /// The run was stopped (Ctrl-C, SIGTERM) before it finished.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// `file:line: message`, or `file: message` when the whole file is at fault (line 0).

@@ -238,7 +238,7 @@ mod tests {
     fn fragments_resolve_to_exactly_one_statement() {
         let tax = Taxonomy::builtin();
         let doc = "标题\n一、存在问题\n（一）党员老化严重。\n（二）经费不足，党员活动难开展。\n";
-        let structure = structure::analyze(doc);
+        let structure = structure::build(doc);
         let reports: Targets = [("r.txt", (&structure, doc))].into_iter().collect();
         let labels = parse(
             Path::new("l.jsonl"),

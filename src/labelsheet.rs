@@ -183,7 +183,7 @@ pub fn write_csv(path: &Path, rows: &[ExportRow]) -> Result<()> {
     let bytes = w
         .into_inner()
         .map_err(|e| Error::data(path, 0, e.to_string()))?;
-    crate::render::atomic::write_atomic(path, &bytes)
+    crate::atomic::write_atomic(path, &bytes)
 }
 
 /// Writes the rows as an XLSX workbook (one sheet, header row frozen, text wrapped).
@@ -222,7 +222,7 @@ pub fn write_xlsx(path: &Path, rows: &[ExportRow]) -> Result<()> {
     ws.set_column_width(10, 30).map_err(xerr)?;
     ws.set_freeze_panes(1, 0).map_err(xerr)?;
     let bytes = wb.save_to_buffer().map_err(xerr)?;
-    crate::render::atomic::write_atomic(path, &bytes)
+    crate::atomic::write_atomic(path, &bytes)
 }
 
 /// One filled row read back from a sheet.
@@ -785,7 +785,7 @@ mod tests {
     fn merge_adds_and_replaces() {
         let tax = Taxonomy::builtin();
         let doc = "标题\n一、存在问题\n（一）党员老化严重。\n（二）经费不足，党员活动难开展。\n";
-        let structure = structure::analyze(doc);
+        let structure = structure::build(doc);
         let reports: labels::Targets = [("r.txt", (&structure, doc))].into_iter().collect();
         let id = tax.themes[0].id.clone();
         let id2 = tax.themes[1].id.clone();

@@ -7,11 +7,13 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
-pub mod analysis;
+pub mod atomic;
+pub mod batch;
 pub mod classify;
 pub mod corpus;
 pub mod discover;
 pub mod error;
+pub mod findings;
 pub mod gallery;
 pub mod ingest;
 pub mod labels;
@@ -19,6 +21,7 @@ pub mod labelsheet;
 pub mod meta;
 pub mod neardup;
 pub mod normalize;
+pub mod outset;
 pub mod pipeline;
 pub mod render;
 pub mod rng;

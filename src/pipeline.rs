@@ -57,7 +57,7 @@ pub fn parse_document(
     let norm = normalize::normalize(&doc.text);
     doc.text = norm.text;
     let meta = meta::derive(&doc.rel, &doc.text, manifest, &mut doc.warnings);
-    let mut structure = structure::analyze(&doc.text);
+    let mut structure = structure::build(&doc.text);
     if let Some(m) = roles {
         m.assign(&mut structure);
     }

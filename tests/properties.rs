@@ -94,7 +94,7 @@ fn any_text() -> impl Strategy<Value = String> {
 
 fn check_structure(text: &str) -> Result<(), TestCaseError> {
     let chars: Vec<char> = text.chars().collect();
-    let s = structure::analyze(text);
+    let s = structure::build(text);
     let mut prev_end = 0usize;
     for st in s.statements() {
         prop_assert!(st.start < st.end, "empty span {}..{}", st.start, st.end);

@@ -16,7 +16,7 @@
 //! trains one binary model per class in parallel (rayon).
 
 use super::features::{dot_from, Sparse};
-use super::model::ThemeModel;
+use super::theme_model::ThemeModel;
 use crate::error::{Error, Result};
 use crate::rng::SplitMix;
 use rayon::prelude::*;

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod model;
 pub mod persist;
 pub mod roles;
+pub mod theme_model;
 
 use crate::error::Result;
 use crate::segment::Segmenter;

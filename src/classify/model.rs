@@ -5,7 +5,8 @@
 //! on the training data) plus role and rule indicators: the dense matrix is n × (k + few), never
 //! n × vocabulary. Fitted weights are stored sparse and applied with a sparse dot product.
 
-use super::features::{dot_from, sigmoid, FeatureParams, Input, Sparse, Vocabulary};
+use super::features::{sigmoid, FeatureParams, Input, Sparse, Vocabulary};
+pub use super::theme_model::ThemeModel;
 use crate::error::{Error, Result};
 use linfa::prelude::*;
 use linfa_logistic::LogisticRegression;
@@ -104,26 +105,6 @@ impl ModelParams {
             return Err(Error::Invalid("min_df must be at least 1".into()));
         }
         Ok(self)
-    }
-}
-
-/// One theme's fitted binary model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ThemeModel {
-    /// Weights by feature id (sparse, sorted by id), oriented so that a positive logit means "has theme".
-    pub weights: Vec<(u32, f32)>,
-    /// Intercept, same orientation.
-    pub intercept: f32,
-    /// Decision threshold on the probability.
-    pub threshold: f32,
-    /// Positive training statements.
-    pub positives: usize,
-}
-
-impl ThemeModel {
-    /// P(theme | x).
-    pub fn prob(&self, x: &Sparse) -> f32 {
-        sigmoid(dot_from(self.intercept, &self.weights, x))
     }
 }
 

@@ -3,8 +3,8 @@
 //! a model never silently answers with a taxonomy it does not know.
 
 use super::model::Classifier;
+use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
-use crate::render::atomic::write_atomic;
 use crate::themes::sha256_hex;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -98,6 +98,9 @@ pub struct ModelDir {
     pub userdict: String,
     /// Text of its stopword list.
     pub stopwords: String,
+    /// The checksum of `model.json` (`sha256:…`), which also covers the hashes of the three texts. Set by
+    /// [`load`]; [`save`] computes its own.
+    pub checksum: String,
 }
 
 /// Writes a model folder atomically, file by file: model.json last, so a folder with a model.json is whole.
@@ -168,6 +171,7 @@ pub fn load(dir: &Path) -> Result<ModelDir> {
         userdict: read(DICT_FILE)?,
         stopwords: read(STOPWORDS_FILE)?,
         body,
+        checksum: env.checksum.clone(),
     };
     for (name, text, hash) in [
         (THEMES_FILE, &m.themes_toml, &m.body.taxonomy_hash),

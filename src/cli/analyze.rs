@@ -1,23 +1,19 @@
-//! `shuzhi analyze`: the batch run. Reports flow through ingest → structure → segment → classify in
-//! parallel, in chunks, so memory stays flat; results are written in id order as they come and counted into
-//! an additive aggregate; every output file is replaced atomically at the end.
+//! `shuzhi analyze`: checks its arguments, runs the library's batch run ([`shuzhi::batch`]) and writes the
+//! outputs ([`shuzhi::render`]).
 
 use super::common::init_threads;
+use super::common::options_checksum;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
-use shuzhi::aggregate::{Aggregate, Mention, ReportRecord};
-use shuzhi::analysis::analyze_report;
+use shuzhi::batch::{self, Event, Inputs, Settings, Shard};
 use shuzhi::classify::Engine;
-use shuzhi::corpus;
-use shuzhi::error::SkipReason;
-use shuzhi::ingest::{self, IngestOptions, Source};
-use shuzhi::pipeline::Tokens;
-use shuzhi::render::atomic::{clean_litter, write_atomic, AtomicFile};
-use shuzhi::render::{csv_out, html, markdown, tables::Tables, xlsx};
-use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use shuzhi::ingest::{self, IngestOptions};
+use shuzhi::outset::{OutputSet, RunManifest, MANIFEST_FORMAT};
+use shuzhi::render::jsonl::JsonlSink;
+use shuzhi::render::{self, csv_out, markdown, tables::Tables};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -56,31 +52,53 @@ pub struct Args {
     #[arg(long, default_value_t = ingest::DEFAULT_MAX_SIZE)]
     pub max_size: u64,
     /// Process only shard K of N (e.g. 2/4): a deterministic part of the corpus, for batch schedulers.
-    #[arg(long, value_parser = parse_shard)]
-    pub shard: Option<(u32, u32)>,
+    #[arg(long, value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
     /// Also find reports that copy each other or a common template (near_duplicates.csv and a warning in
     /// reports.jsonl). Keeps every report's tokens until the end: memory grows with the corpus.
     #[arg(long)]
     pub near_duplicates: bool,
 }
 
-fn parse_shard(s: &str) -> Result<(u32, u32), String> {
-    let (k, n) = s.split_once('/').ok_or("expected K/N, e.g. 1/4")?;
-    let k: u32 = k.trim().parse().map_err(|_| "K must be a number")?;
-    let n: u32 = n.trim().parse().map_err(|_| "N must be a number")?;
-    if n == 0 || k == 0 || k > n {
-        return Err(format!("shard {k}/{n}: need 1 ≤ K ≤ N"));
-    }
-    Ok((k, n))
+/// The arguments after checking: what the run needs, and nothing left to validate.
+struct Checked {
+    batch: Settings,
+    out: PathBuf,
+    model: PathBuf,
+    threads: usize,
+    quiet: bool,
+    excel: bool,
 }
 
-/// FNV-1a of a report id: which shard it belongs to does not depend on the other files.
-fn shard_of(id: &str, n: u32) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+impl Args {
+    /// Raw arguments → checked settings; every argument check of `analyze` is here.
+    fn check(self) -> Result<Checked> {
+        let mut by = Vec::with_capacity(self.by.len());
+        for d in &self.by {
+            if d.trim().is_empty() {
+                bail!("--by: empty dimension name");
+            }
+            by.push(d.trim().to_string());
+        }
+        Ok(Checked {
+            batch: Settings {
+                paths: self.paths,
+                by,
+                ingest: IngestOptions {
+                    max_size: self.max_size,
+                },
+                shard: self.shard,
+                near_duplicates: self.near_duplicates,
+                // The output folder is never read, even when it lies inside an input folder.
+                exclude: self.out.canonicalize().into_iter().collect(),
+            },
+            out: self.out,
+            model: self.model,
+            threads: super::common::check_threads(self.threads),
+            quiet: self.quiet,
+            excel: self.excel,
+        })
     }
-    (h % n as u64) as u32 + 1
 }
 
 fn progress(quiet: bool, n: u64) -> ProgressBar {
@@ -95,204 +113,131 @@ fn progress(quiet: bool, n: u64) -> ProgressBar {
     pb
 }
 
-type Outcome = Result<(ReportRecord, Vec<Mention>, Vec<String>), SkipReason>;
-/// One chunk of sources with the outcome of each (and its size in bytes).
-type Processed<'a> = (&'a [Source], Vec<(u64, Outcome)>);
-
 pub fn run(args: Args) -> Result<ExitCode> {
+    let args = args.check()?;
     init_threads(args.threads)?;
-    for d in &args.by {
-        if d.trim().is_empty() {
-            bail!("--by: empty dimension name");
-        }
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        // First Ctrl-C or SIGTERM: stop at the next report and remove this run's files. A second one:
+        // leave at once (the next run removes what is left).
+        let _ = ctrlc::set_handler(move || {
+            if flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
     }
     // Loading the model and walking the folders do not depend on each other.
-    let (engine, (mut sources, walk_skips)) = rayon::join(
+    let (engine, inputs) = rayon::join(
         || Engine::from_model_dir(&args.model),
         || {
-            let found = corpus::gather(&args.paths);
+            let found = Inputs::gather(&args.batch);
             shuzhi::normalize::warm_up();
             found
         },
     );
-    let (engine, _) =
+    let (engine, model) =
         engine.with_context(|| format!("loading the model from {}", args.model.display()))?;
-    if sources.is_empty() && walk_skips.is_empty() {
-        let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    let inputs = inputs?;
+    if inputs.sources.is_empty() && args.batch.shard.is_none() {
+        for s in &inputs.skipped {
+            eprintln!("shuzhi: skipped {s}");
+        }
+        let paths: Vec<String> = args
+            .batch
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         bail!(
-            "no report files (.txt, .md, .docx) found in {}",
-            paths.join(", ")
+            "no report files (.txt, .md, .docx) to read in {}; outputs in {} are unchanged",
+            paths.join(", "),
+            args.out.display()
         );
     }
-    if let Some((k, n)) = args.shard {
-        sources.retain(|s| shard_of(&s.id, n) == k);
-    }
-    let manifests = corpus::manifests(&sources)?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    clean_litter(&args.out);
-
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupted.clone();
-        // A second Ctrl-C or a failure to install is not fatal: outputs stay atomic either way.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-    }
-
-    let mut reports_out = AtomicFile::create(&args.out.join("reports.jsonl"))?;
-    let mut mentions_out = AtomicFile::create(&args.out.join("mentions.jsonl"))?;
-    let theme_ids: Vec<String> = engine.taxonomy.ids();
-    let mut agg = Aggregate::new(
-        theme_ids,
-        args.by.iter().map(|s| s.trim().to_string()).collect(),
-    );
-    let mut errors: Vec<(String, String, String)> = Vec::new();
-    let report_skip = |path: &Path, reason: &SkipReason, errors: &mut Vec<_>| {
-        eprintln!("shuzhi: skipped {}: {reason}", path.display());
-        errors.push((
-            path.to_string_lossy().into_owned(),
-            reason.kind().to_string(),
-            reason.to_string(),
-        ));
-    };
-    for s in &walk_skips {
-        report_skip(&s.path, &s.reason, &mut errors);
-    }
-    let opts = IngestOptions {
-        max_size: args.max_size,
-    };
-    let pb = progress(args.quiet, sources.len() as u64);
+    let set = OutputSet::begin(&args.out)?;
+    let corpus = inputs.corpus.clone();
+    let pb = progress(args.quiet, inputs.sources.len() as u64);
     let started = std::time::Instant::now();
     let mut bytes_done: u64 = 0;
-    let chunk = 64 * rayon::current_num_threads().max(1);
-    let near_dups = args.near_duplicates;
-    let mut nd_index = shuzhi::neardup::Index::new();
-    let mut held: Vec<ReportRecord> = Vec::new();
-    // Near-duplicates compare whole reports; otherwise only classified statements need tokens.
-    let which = if near_dups {
-        Tokens::All
-    } else {
-        Tokens::Classified
-    };
-    let process = |part: &[Source]| -> Vec<(u64, Outcome)> {
-        part.par_iter()
-            .map(|s| {
-                let size = std::fs::metadata(&s.path).map(|m| m.len()).unwrap_or(0);
-                let r = corpus::parse(
-                    s,
-                    &manifests,
-                    &engine.segmenter,
-                    engine.roles.as_ref(),
-                    &opts,
-                    which,
-                )
-                .map(|p| {
-                    let (rec, mentions) = analyze_report(&p, &engine);
-                    let tokens = if near_dups {
-                        p.tokens.concat()
-                    } else {
-                        Vec::new()
-                    };
-                    (rec, mentions, tokens)
-                });
-                (size, r)
-            })
-            .collect()
-    };
-    // Writes one processed chunk, in input order: the only serial step, so it runs while the workers
-    // process the next chunk.
-    let mut write = |part: &[Source], results: Vec<(u64, Outcome)>| -> Result<()> {
-        for (s, (size, r)) in part.iter().zip(results) {
-            bytes_done += size;
-            match r {
-                Ok((rec, mentions, tokens)) => {
-                    if near_dups {
-                        nd_index.add(rec.id.clone(), tokens);
-                        held.push(rec.clone());
-                    } else {
-                        serde_json::to_writer(&mut reports_out, &rec)?;
-                        reports_out.write_all(b"\n")?;
-                    }
-                    for m in &mentions {
-                        serde_json::to_writer(&mut mentions_out, m)?;
-                        mentions_out.write_all(b"\n")?;
-                    }
-                    agg.add(&rec, &mentions);
-                }
-                Err(reason) => report_skip(&s.path, &reason, &mut errors),
-            }
+    let mut observe = |e: Event| match e {
+        Event::Skipped(s) => eprintln!("shuzhi: skipped {s}"),
+        Event::Done { reports, bytes } => {
+            bytes_done += bytes;
+            pb.inc(reports);
+            let secs = started.elapsed().as_secs_f64().max(1e-9);
+            pb.set_message(format!("{:.1} MB/s", bytes_done as f64 / 1e6 / secs));
         }
-        pb.inc(part.len() as u64);
-        let secs = started.elapsed().as_secs_f64().max(1e-9);
-        pb.set_message(format!("{:.1} MB/s", bytes_done as f64 / 1e6 / secs));
-        Ok(())
     };
-    let mut pending: Option<Processed> = None;
-    for part in sources.chunks(chunk) {
-        if interrupted.load(Ordering::SeqCst) {
+    let mut sink = JsonlSink::create(set.dir())?;
+    let outcome = match batch::run(
+        inputs,
+        &args.batch,
+        &engine,
+        &mut sink,
+        &interrupted,
+        &mut observe,
+    ) {
+        Err(shuzhi::error::Error::Interrupted) => {
             pb.abandon();
+            drop(sink);
+            drop(set);
             eprintln!(
                 "shuzhi: interrupted; previous outputs in {} are unchanged",
                 args.out.display()
             );
             return Ok(ExitCode::from(130));
         }
-        let (results, written) = rayon::join(
-            || process(part),
-            || match pending.take() {
-                Some((p, r)) => write(p, r),
-                None => Ok(()),
-            },
-        );
-        written?;
-        pending = Some((part, results));
-    }
-    if let Some((p, r)) = pending.take() {
-        write(p, r)?;
-    }
+        r => r?,
+    };
     pb.finish_and_clear();
-    if near_dups {
-        let pairs = nd_index.pairs(shuzhi::neardup::DEFAULT_THRESHOLD);
-        let mut note: HashMap<&str, Vec<String>> = HashMap::new();
-        for p in &pairs {
-            let pct = (p.similarity * 100.0).round();
-            note.entry(p.a.as_str())
-                .or_default()
-                .push(format!("near-duplicate of {} ({pct}% shared 3-grams)", p.b));
-            note.entry(p.b.as_str())
-                .or_default()
-                .push(format!("near-duplicate of {} ({pct}% shared 3-grams)", p.a));
-        }
-        for mut rec in held.drain(..) {
-            if let Some(w) = note.get(rec.id.as_str()) {
-                rec.warnings.extend(w.iter().cloned());
-            }
-            serde_json::to_writer(&mut reports_out, &rec)?;
-            reports_out.write_all(b"\n")?;
-        }
-        let rows: Vec<Vec<String>> = pairs
-            .iter()
-            .map(|p| {
-                vec![
-                    p.a.clone(),
-                    p.b.clone(),
-                    format!("{:.4}", p.similarity),
-                    p.shared.join(" | "),
-                ]
-            })
-            .collect();
-        csv_out::write_rows(
-            &args.out.join("near_duplicates.csv"),
-            args.excel,
-            &["report_a", "report_b", "similarity", "shared_passages"],
-            rows,
-        )?;
+    let reports = outcome.aggregate.reports();
+    if reports == 0 && args.batch.shard.is_none() {
+        bail!(
+            "no report could be read ({} skipped, see above); outputs in {} are unchanged",
+            outcome.skipped.len(),
+            args.out.display()
+        );
     }
-    reports_out.commit()?;
-    mentions_out.commit()?;
-    csv_out::write_errors(&args.out, &errors, args.excel)?;
-    let tables = Tables::build(&agg, &engine.taxonomy, errors.len() as u64);
-    write_outputs(&args.out, &agg, &tables, args.excel)?;
+    let dir = set.dir().to_path_buf();
+    if args.batch.near_duplicates {
+        csv_out::write_near_duplicates(&dir, &outcome.near_duplicates, args.excel)?;
+    }
+    sink.commit()?;
+    let errors: Vec<_> = outcome.skipped.iter().map(csv_out::error_row).collect();
+    csv_out::write_errors(&dir, &errors, args.excel)?;
+    let tables = Tables::build(&outcome.aggregate, &engine.taxonomy, errors.len() as u64);
+    render::write_tables(&dir, &outcome.aggregate, &tables, args.excel)?;
+    if interrupted.load(Ordering::SeqCst) {
+        drop(set);
+        eprintln!(
+            "shuzhi: interrupted; previous outputs in {} are unchanged",
+            args.out.display()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    let options = run_options(&args);
+    set.commit(RunManifest {
+        format: MANIFEST_FORMAT,
+        run: String::new(),
+        tool: format!("shuzhi {}", env!("CARGO_PKG_VERSION")),
+        command: "analyze".into(),
+        inputs: args
+            .batch
+            .paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        corpus,
+        reports,
+        skipped: errors.len() as u64,
+        options_checksum: options_checksum(&options),
+        options,
+        model: args.model.to_string_lossy().into_owned(),
+        model_checksum: model.checksum,
+        shards: args.batch.shard.into_iter().collect(),
+        files: Default::default(),
+    })?;
     if !args.quiet {
         eprint!("{}", markdown::terminal(&tables, 13));
         eprintln!("outputs written to {}", args.out.display());
@@ -304,17 +249,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })
 }
 
-/// Writes every table-derived output of an aggregate (shared with `shuzhi merge`).
-pub fn write_outputs(out: &Path, agg: &Aggregate, tables: &Tables, excel: bool) -> Result<()> {
-    csv_out::write_tables(out, tables, excel)?;
-    write_atomic(
-        &out.join("summary.md"),
-        markdown::summary_md(tables).as_bytes(),
-    )?;
-    xlsx::write_xlsx(&out.join("report.xlsx"), tables)?;
-    html::write_html(&out.join("report.html"), tables, "基层党建述职报告问题分析")?;
-    let mut json = serde_json::to_vec(agg)?;
-    json.push(b'\n');
-    write_atomic(&out.join("aggregate.json"), &json)?;
-    Ok(())
+/// The options that change what a run finds (not how fast or how it is written), for the run manifest.
+fn run_options(args: &Checked) -> BTreeMap<String, serde_json::Value> {
+    let mut o = BTreeMap::new();
+    o.insert("by".into(), serde_json::json!(args.batch.by));
+    o.insert(
+        "max_size".into(),
+        serde_json::json!(args.batch.ingest.max_size),
+    );
+    o.insert(
+        "near_duplicates".into(),
+        serde_json::json!(args.batch.near_duplicates),
+    );
+    o
 }

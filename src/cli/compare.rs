@@ -1,12 +1,11 @@
 //! `shuzhi compare`: two models side by side on one year's labels, and how the labels themselves moved
 //! between years.
 
-use super::common::ResourceArgs;
-use super::train::load_examples;
+use super::common::{load_examples, ResourceArgs};
 use anyhow::{bail, Context, Result};
+use shuzhi::atomic::write_atomic;
 use shuzhi::classify::evaluate;
 use shuzhi::classify::Engine;
-use shuzhi::render::atomic::write_atomic;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;

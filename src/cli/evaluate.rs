@@ -1,7 +1,7 @@
 //! `shuzhi evaluate`: how well the classifier does, measured honestly.
 
 use super::common::{init_threads, spinner, QuietStderr, ResourceArgs};
-use super::train::{load_examples, HyperArgs};
+use super::common::{load_examples, HyperArgs};
 use anyhow::Result;
 use serde::Serialize;
 use shuzhi::classify::evaluate::{self, Evaluation, Scores};

@@ -3,12 +3,12 @@
 
 use super::common::init_threads;
 use anyhow::{bail, Context, Result};
+use shuzhi::atomic::write_atomic;
 use shuzhi::classify::dataset::parse_years;
 use shuzhi::classify::Engine;
 use shuzhi::corpus::Corpus;
 use shuzhi::labels;
 use shuzhi::labelsheet;
-use shuzhi::render::atomic::write_atomic;
 use shuzhi::themes::Taxonomy;
 use std::collections::HashSet;
 use std::path::PathBuf;

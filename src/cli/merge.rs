@@ -1,13 +1,11 @@
 //! `shuzhi merge`: combine the outputs of `analyze --shard` runs into exactly the files one run gives.
 
-use super::analyze::write_outputs;
 use anyhow::{bail, Context, Result};
 use shuzhi::aggregate::Aggregate;
 use shuzhi::classify::Engine;
-use shuzhi::render::atomic::{clean_litter, AtomicFile};
-use shuzhi::render::{csv_out, tables::Tables};
-use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use shuzhi::outset::{check_mergeable, OutputSet, RunManifest, MANIFEST_FORMAT};
+use shuzhi::render::{self, csv_out, jsonl, tables::Tables};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Merge shard outputs (`analyze --shard K/N --out DIR`) into one set of outputs.
@@ -30,56 +28,60 @@ pub struct Args {
     excel: bool,
 }
 
-/// Merges JSON-lines files whose lines are sorted by `key`, keeping the order (k-way merge by key, then by
-/// shard order for equal keys, which cannot happen for report ids).
-fn merge_jsonl(inputs: &[PathBuf], name: &str, key: &str, out: &Path) -> Result<()> {
-    let mut lines: Vec<(String, usize, String)> = Vec::new();
-    for d in inputs {
-        let p = d.join(name);
-        let f = std::fs::File::open(&p).with_context(|| format!("reading {}", p.display()))?;
-        for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
-            let line = line.with_context(|| format!("{}:{}", p.display(), n + 1))?;
-            let v: serde_json::Value = serde_json::from_str(&line)
-                .with_context(|| format!("{}:{}: not JSON", p.display(), n + 1))?;
-            let k = v
-                .get(key)
-                .and_then(|k| k.as_str())
-                .unwrap_or_default()
-                .to_string();
-            lines.push((k, n, line));
-        }
-    }
-    // Stable sort by key: lines of one report keep their order.
-    lines.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut f = AtomicFile::create(&out.join(name))?;
-    for (_, _, l) in lines {
-        f.write_all(l.as_bytes())?;
-        f.write_all(b"\n")?;
-    }
-    f.commit()?;
-    Ok(())
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
-    let (engine, _) = Engine::from_model_dir(&args.model)?;
+    let (engine, model) = Engine::from_model_dir(&args.model)
+        .with_context(|| format!("loading the model from {}", args.model.display()))?;
+    // Every shard is checked before anything is written.
+    let mut sets = Vec::new();
+    for d in &args.dirs {
+        let m = RunManifest::load(d).with_context(|| {
+            format!(
+                "{} is not a complete output folder of `shuzhi analyze --shard`",
+                d.display()
+            )
+        })?;
+        m.verify(d)?;
+        sets.push((d.clone(), m));
+    }
+    check_mergeable(&sets)?;
+    if sets[0].1.model_checksum != model.checksum {
+        bail!(
+            "the shards were analysed with another model than {}",
+            args.model.display()
+        );
+    }
     let mut merged: Option<Aggregate> = None;
     let mut errors: Vec<(String, String, String)> = Vec::new();
-    for d in &args.dirs {
-        let p = d.join("aggregate.json");
+    let mut reports = 0u64;
+    for (d, m) in &sets {
+        let p = d.join(render::AGGREGATE_JSON);
         let text =
             std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
         let agg: Aggregate = serde_json::from_str(&text)
             .with_context(|| format!("{}: not a shuzhi aggregate", p.display()))?;
+        agg.check()
+            .map_err(|e| anyhow::anyhow!("{}: inconsistent counts: {e}", p.display()))?;
+        if agg.reports() != m.reports {
+            bail!(
+                "{}: {} reports counted but the run recorded {}",
+                p.display(),
+                agg.reports(),
+                m.reports
+            );
+        }
+        reports += m.reports;
         match &mut merged {
             None => merged = Some(agg),
-            Some(m) => {
-                if m.themes != agg.themes || m.by != agg.by {
+            Some(first) => {
+                if first.themes != agg.themes || first.by != agg.by {
                     bail!("{}: themes or --by differ from the first shard; shards must come from one configuration", d.display());
                 }
-                m.merge(agg);
+                first
+                    .merge(agg)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))?;
             }
         }
-        let ep = d.join("errors.csv");
+        let ep = d.join(render::ERRORS_CSV);
         let mut rdr = csv::ReaderBuilder::new()
             .from_path(&ep)
             .with_context(|| format!("reading {}", ep.display()))?;
@@ -88,7 +90,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             errors.push((rec[0].to_string(), rec[1].to_string(), rec[2].to_string()));
         }
     }
-    let agg = merged.expect("at least one dir (clap requires it)");
+    let Some(agg) = merged else {
+        bail!("nothing to merge");
+    };
     let ids: Vec<String> = engine.taxonomy.ids();
     if ids != agg.themes {
         bail!(
@@ -96,13 +100,39 @@ pub fn run(args: Args) -> Result<ExitCode> {
             args.model.display()
         );
     }
-    std::fs::create_dir_all(&args.out)?;
-    clean_litter(&args.out);
-    merge_jsonl(&args.dirs, "reports.jsonl", "id", &args.out)?;
-    merge_jsonl(&args.dirs, "mentions.jsonl", "report", &args.out)?;
+    let set = OutputSet::begin(&args.out)?;
+    for (name, key) in [
+        (render::REPORTS_JSONL, "id"),
+        (render::MENTIONS_JSONL, "report"),
+    ] {
+        let inputs: Vec<PathBuf> = args.dirs.iter().map(|d| d.join(name)).collect();
+        jsonl::merge_sorted(&inputs, key, &set.dir().join(name))?;
+    }
     errors.sort();
-    csv_out::write_errors(&args.out, &errors, args.excel)?;
+    csv_out::write_errors(set.dir(), &errors, args.excel)?;
     let tables = Tables::build(&agg, &engine.taxonomy, errors.len() as u64);
-    write_outputs(&args.out, &agg, &tables, args.excel)?;
+    render::write_tables(set.dir(), &agg, &tables, args.excel)?;
+    let first = &sets[0].1;
+    set.commit(RunManifest {
+        format: MANIFEST_FORMAT,
+        run: String::new(),
+        tool: format!("shuzhi {}", env!("CARGO_PKG_VERSION")),
+        command: "merge".into(),
+        inputs: args
+            .dirs
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        corpus: first.corpus.clone(),
+        reports,
+        skipped: errors.len() as u64,
+        options: first.options.clone(),
+        options_checksum: first.options_checksum.clone(),
+        model: args.model.to_string_lossy().into_owned(),
+        model_checksum: model.checksum,
+        // The shards together are the whole corpus.
+        shards: Vec::new(),
+        files: Default::default(),
+    })?;
     Ok(ExitCode::SUCCESS)
 }

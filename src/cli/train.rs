@@ -1,11 +1,10 @@
 //! `shuzhi train`: fit a model on labelled reports and write a model folder with its card.
 
-use super::common::{init_threads, spinner, ResourceArgs};
+use super::common::{init_threads, load_examples, spinner, HyperArgs, ResourceArgs};
 use anyhow::{bail, Context, Result};
-use shuzhi::classify::dataset::{self, parse_years, Example};
-use shuzhi::classify::features::FeatureParams;
+use shuzhi::classify::dataset::Example;
 use shuzhi::classify::metrics;
-use shuzhi::classify::model::{self, ModelParams, Solver};
+use shuzhi::classify::model::{self, Solver};
 use shuzhi::classify::persist::{self, ModelBody, ModelDir, TrainingSummary};
 use shuzhi::classify::{card, evaluate};
 use shuzhi::corpus::Corpus;
@@ -55,67 +54,6 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// Hyper-parameters shared by train and evaluate.
-#[derive(clap::Args, Clone, Debug)]
-pub struct HyperArgs {
-    /// L2 regularisation of the logistic regression [default: 0.5 with linfa, 0.0625 with dual].
-    #[arg(long)]
-    pub alpha: Option<f64>,
-    /// Text features kept per theme (chi-square).
-    #[arg(long, default_value_t = ModelParams::default().k_features)]
-    pub k_features: usize,
-    /// Folds used to choose thresholds.
-    #[arg(long, default_value_t = ModelParams::default().cv_folds)]
-    pub threshold_folds: usize,
-    /// Minimum statements a feature must occur in.
-    #[arg(long, default_value_t = FeatureParams::default().min_df)]
-    pub min_df: u32,
-    /// Weight of rule-hit features (0 = model without rules).
-    #[arg(long, default_value_t = FeatureParams::default().rule_weight)]
-    pub rule_weight: f32,
-    /// Optimiser: linfa (linfa-logistic on each theme's --k-features best features) or dual (sparse dual
-    /// coordinate descent over the whole vocabulary, C = 1/alpha; for large training sets).
-    #[arg(long, value_enum, default_value_t = SolverArg::Linfa)]
-    pub solver: SolverArg,
-}
-
-/// Default alpha of the dual solver (C = 16). In 5-fold grouped cross-validation on the shipped labels the
-/// combined system's macro-F1 rose from 0.923 (1/2) to 0.934 (1/16) and only to 0.937 at 1/64: the stronger
-/// regularisation is kept, for reports written by others.
-const DUAL_ALPHA: f64 = 0.0625;
-
-/// `--solver` values.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum SolverArg {
-    Linfa,
-    Dual,
-}
-
-impl HyperArgs {
-    pub fn params(&self, seed: u64) -> Result<ModelParams> {
-        Ok(ModelParams {
-            features: FeatureParams {
-                min_df: self.min_df,
-                rule_weight: self.rule_weight,
-                ..FeatureParams::default()
-            },
-            k_features: self.k_features,
-            alpha: self.alpha.unwrap_or(match self.solver {
-                SolverArg::Linfa => ModelParams::default().alpha,
-                SolverArg::Dual => DUAL_ALPHA,
-            }),
-            cv_folds: self.threshold_folds,
-            seed,
-            solver: match self.solver {
-                SolverArg::Linfa => Solver::Linfa,
-                SolverArg::Dual => Solver::Dual,
-            },
-            ..ModelParams::default()
-        }
-        .check()?)
-    }
-}
-
 /// Analyses a style gallery with a freshly trained model and scores it per layout.
 fn score_gallery(
     dir: &std::path::Path,
@@ -146,70 +84,11 @@ fn score_gallery(
         .reports
         .iter()
         .map(|p| {
-            let (rec, _) = shuzhi::analysis::analyze_report(p, &engine);
+            let (rec, _) = shuzhi::findings::report_findings(p, &engine);
             (rec.id, rec.raised)
         })
         .collect();
     Ok(shuzhi::gallery::score(&expected, &raised))
-}
-
-/// Loads corpus + labels and returns the examples within the year range.
-pub fn load_examples(
-    corpus_dir: &std::path::Path,
-    labels: &Option<PathBuf>,
-    years: &Option<String>,
-    res: &super::common::Resources,
-) -> Result<(Vec<Example>, PathBuf, Corpus, RoleFit)> {
-    let mut corpus = Corpus::load(corpus_dir, &res.segmenter, None, &Default::default())?;
-    for s in &corpus.skipped {
-        eprintln!("shuzhi: skipped {s}");
-    }
-    let labels_path = labels
-        .clone()
-        .unwrap_or_else(|| corpus_dir.join("labels.jsonl"));
-    let labels = shuzhi::labels::load(&labels_path, &res.taxonomy)?;
-    // Roles first: the statement-role model learns from headings, turn phrases and labelled roles, then
-    // decides the statements nothing else decided, as it will at run time.
-    let resolved = shuzhi::labels::resolve(
-        &labels_path,
-        &labels,
-        &shuzhi::labels::targets(&corpus.reports),
-        &res.taxonomy,
-    );
-    let (role_model, role_metrics) =
-        shuzhi::classify::roles::train_with_cv(&corpus.reports, &resolved.statements, 5, 42)?;
-    for p in &mut corpus.reports {
-        role_model.assign(&mut p.structure);
-    }
-    let roles = RoleFit {
-        model: role_model,
-        metrics: role_metrics,
-    };
-    let ds = dataset::build(&corpus, &labels_path, &labels, &res.taxonomy)?;
-    let (from, to) = match years {
-        Some(y) => parse_years(y)?,
-        None => (i32::MIN, i32::MAX),
-    };
-    let examples: Vec<Example> = ds
-        .examples
-        .into_iter()
-        .filter(|e| years.is_none() || e.year.is_some_and(|y| y >= from && y <= to))
-        .collect();
-    if examples.is_empty() {
-        bail!(
-            "no labelled statements in {} for the years asked",
-            labels_path.display()
-        );
-    }
-    Ok((examples, labels_path, corpus, roles))
-}
-
-/// The statement-role model fitted with the corpus, and its cross-validated figures per role.
-pub struct RoleFit {
-    /// The model.
-    pub model: shuzhi::classify::roles::RoleModel,
-    /// Per-role precision, recall, F1 (5-fold, grouped by report).
-    pub metrics: BTreeMap<String, shuzhi::classify::persist::Prf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -313,6 +192,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             themes_toml: res.themes_toml,
             userdict: res.userdict,
             stopwords: res.stopwords,
+            // `save` computes the checksum of what it writes.
+            checksum: String::new(),
         },
         &card_text,
     )?;

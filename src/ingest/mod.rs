@@ -105,6 +105,44 @@ fn relative_id(root: &Path, path: &Path) -> String {
 /// `.docx` are taken, other document formats are reported as unsupported, everything else is passed over.
 /// Symlinked folders are followed once (loops are reported, not followed).
 pub fn discover(roots: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
+    discover_excluding(roots, &[])
+}
+
+/// What kind of file a non-regular, non-folder entry is, for its skip reason.
+fn special_kind(meta: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "named pipe";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "device";
+        }
+    }
+    let _ = meta;
+    "special file"
+}
+
+/// Whether a folder is the output of a shuzhi run (it holds a run manifest) or a run's staging folder:
+/// never read as input.
+pub fn is_output_folder(dir: &Path) -> bool {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.contains(".shuzhi-tmp-")
+        || name.contains(".shuzhi-old-")
+        || dir.join(crate::outset::RUN_MANIFEST).is_file()
+}
+
+/// [`discover`], passing over the folders in `exclude` (canonical paths, e.g. the output folder) and every
+/// output folder ([`is_output_folder`]).
+pub fn discover_excluding(roots: &[PathBuf], exclude: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
     let mut sources = Vec::new();
     let mut skipped = Vec::new();
     for root in roots {
@@ -132,9 +170,31 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
             });
             continue;
         }
-        walk_dir(root, &mut sources, &mut skipped);
+        if !meta.is_dir() {
+            skipped.push(Skipped {
+                path: root.clone(),
+                reason: SkipReason::NotRegular {
+                    kind: special_kind(&meta),
+                },
+            });
+            continue;
+        }
+        if is_output_folder(root) || is_excluded(root, exclude) {
+            skipped.push(Skipped {
+                path: root.clone(),
+                reason: SkipReason::Walk(
+                    "an output folder of shuzhi; outputs are never read as reports".into(),
+                ),
+            });
+            continue;
+        }
+        walk_dir(root, exclude, &mut sources, &mut skipped);
     }
     (sources, skipped)
+}
+
+fn is_excluded(dir: &Path, exclude: &[PathBuf]) -> bool {
+    !exclude.is_empty() && dir.canonicalize().is_ok_and(|c| exclude.contains(&c))
 }
 
 #[cfg(unix)]
@@ -147,7 +207,12 @@ fn dir_key(_meta: &fs::Metadata) -> (u64, u64) {
     (0, 0)
 }
 
-fn walk_dir(root: &Path, sources: &mut Vec<Source>, skipped: &mut Vec<Skipped>) {
+fn walk_dir(
+    root: &Path,
+    exclude: &[PathBuf],
+    sources: &mut Vec<Source>,
+    skipped: &mut Vec<Skipped>,
+) {
     let shared_root: Arc<Path> = Arc::from(root);
     let mut seen: HashSet<(u64, u64)> = HashSet::new();
     // Explicit stack: deep trees must not overflow the call stack.
@@ -187,7 +252,22 @@ fn walk_dir(root: &Path, sources: &mut Vec<Source>, skipped: &mut Vec<Skipped>) 
         let mut subdirs = Vec::new();
         for path in paths {
             match fs::metadata(&path) {
-                Ok(m) if m.is_dir() => subdirs.push(path),
+                Ok(m) if m.is_dir() => {
+                    if !is_output_folder(&path) && !is_excluded(&path, exclude) {
+                        subdirs.push(path);
+                    }
+                }
+                Ok(m) if !m.is_file() => {
+                    // Opening a named pipe or a device blocks or never ends: such entries are never read.
+                    if is_report_name(&path) {
+                        skipped.push(Skipped {
+                            path,
+                            reason: SkipReason::NotRegular {
+                                kind: special_kind(&m),
+                            },
+                        });
+                    }
+                }
                 Ok(_) => {
                     if is_report_name(&path) {
                         let id = relative_id(root, &path);
@@ -231,6 +311,12 @@ pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReaso
     let ext = extension(&source.path);
     if UNSUPPORTED_EXTENSIONS.contains(&ext.as_str()) {
         return Err(SkipReason::Unsupported { ext });
+    }
+    let meta = fs::metadata(&source.path)?;
+    if !meta.is_file() {
+        return Err(SkipReason::NotRegular {
+            kind: special_kind(&meta),
+        });
     }
     let file = fs::File::open(&source.path)?;
     let size = file.metadata()?.len();

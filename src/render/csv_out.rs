@@ -1,8 +1,8 @@
 //! CSV files (`theme_frequency.csv` and the other tables, `errors.csv`), optionally with a UTF-8 BOM so that
 //! Excel and WPS open the Chinese text correctly.
 
-use super::atomic::write_atomic_with;
 use super::tables::Tables;
+use crate::atomic::write_atomic_with;
 use crate::error::Result;
 use std::path::Path;
 
@@ -10,7 +10,19 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(|x| x.to_string()).unwrap_or_default()
 }
 
-/// Writes a CSV file atomically: a header, then rows.
+/// A text cell as it is safe to open in Excel or WPS: one that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return would be read as a formula, so it gets a leading `'` (shown by neither). Numbers
+/// (`-0.52`) are left as they are.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Writes a CSV file atomically: a header, then rows; text cells are [`neutralise`]d.
 ///
 /// # Errors
 /// I/O errors naming the file.
@@ -22,7 +34,7 @@ pub fn write_rows(path: &Path, bom: bool, header: &[&str], rows: Vec<Vec<String>
         let mut c = csv::Writer::from_writer(w);
         c.write_record(header)?;
         for r in rows {
-            c.write_record(&r)?;
+            c.write_record(r.iter().map(|v| neutralise(v).into_owned()))?;
         }
         c.flush()?;
         Ok(())
@@ -168,17 +180,63 @@ pub fn write_tables(out: &Path, t: &Tables, bom: bool) -> Result<()> {
     )
 }
 
+/// Writes `near_duplicates.csv`: one row per pair of near-duplicate reports.
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn write_near_duplicates(out: &Path, pairs: &[crate::neardup::Pair], bom: bool) -> Result<()> {
+    write_rows(
+        &out.join(super::NEAR_DUPLICATES_CSV),
+        bom,
+        &["report_a", "report_b", "similarity", "shared_passages"],
+        pairs
+            .iter()
+            .map(|p| {
+                vec![
+                    p.a.clone(),
+                    p.b.clone(),
+                    format!("{:.4}", p.similarity),
+                    p.shared.join(" | "),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// The `errors.csv` row of a skipped input: `path`, `kind`, `message`.
+pub fn error_row(s: &crate::error::Skipped) -> (String, String, String) {
+    (
+        s.path.to_string_lossy().into_owned(),
+        s.reason.kind().to_string(),
+        s.reason.to_string(),
+    )
+}
+
 /// Writes `errors.csv`: `path,kind,message` per skipped input.
 ///
 /// # Errors
 /// I/O errors naming the file.
 pub fn write_errors(out: &Path, rows: &[(String, String, String)], bom: bool) -> Result<()> {
     write_rows(
-        &out.join("errors.csv"),
+        &out.join(super::ERRORS_CSV),
         bom,
         &["path", "kind", "message"],
         rows.iter()
             .map(|(p, k, m)| vec![p.clone(), k.clone(), m.clone()])
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("+1+1 unit"), "'+1+1 unit");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("-0.52"), "-0.52");
+        assert_eq!(neutralise("党支部"), "党支部");
+    }
 }

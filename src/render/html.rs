@@ -1,9 +1,9 @@
 //! `report.html`: one self-contained page for people. No network: inline CSS, charts drawn here as SVG, no
 //! script. The same [`Tables`] always give the same bytes (stable ordering, no timestamps, no random ids).
 
-use super::atomic::write_atomic;
 use super::tables::{dim_zh, family_zh, role_zh, Tables, ThemeInfo, TrendRow, ALPHA};
 use crate::aggregate::Evidence;
+use crate::atomic::write_atomic;
 use crate::error::Result;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;

@@ -2,8 +2,8 @@
 //! bold header rows, Chinese theme names beside ids, widths fitted to the content, shares as percentages.
 //! The creation date is fixed, so the same tables give the same bytes.
 
-use super::atomic::write_atomic;
 use super::tables::{dim_zh, family_zh, role_zh, Tables};
+use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
 use rust_xlsxwriter::{
     Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,

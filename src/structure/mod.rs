@@ -220,7 +220,7 @@ fn is_title_line(p: &str) -> bool {
 }
 
 /// Splits a report text into sections and statements.
-pub fn analyze(text: &str) -> Structure {
+pub fn build(text: &str) -> Structure {
     let paras = paragraphs(text);
     if paras.is_empty() {
         return Structure::default();

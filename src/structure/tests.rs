@@ -33,7 +33,7 @@ const SEED_SHAPED: &str = "\
 
 #[test]
 fn seed_shaped_report_gets_its_roles() {
-    let s = analyze(SEED_SHAPED);
+    let s = build(SEED_SHAPED);
     assert_eq!(count(&s, Role::Problem), 4, "{:#?}", roles_of(&s));
     assert_eq!(count(&s, Role::Cause), 4, "{:#?}", roles_of(&s));
     assert_eq!(count(&s, Role::Measure), 2, "{:#?}", roles_of(&s));
@@ -59,7 +59,7 @@ fn seed_shaped_report_gets_its_roles() {
 
 #[test]
 fn spans_point_into_the_text() {
-    let s = analyze(SEED_SHAPED);
+    let s = build(SEED_SHAPED);
     let chars: Vec<char> = SEED_SHAPED.chars().collect();
     let mut last = 0;
     for st in s.statements() {
@@ -85,7 +85,7 @@ fn bare_headings_and_arabic_items() {
 1.规范组织生活。
 2.发展壮大集体经济。
 ";
-    let s = analyze(t);
+    let s = build(t);
     assert_eq!(count(&s, Role::Highlight), 2, "{:#?}", roles_of(&s));
     assert_eq!(count(&s, Role::Problem), 3, "{:#?}", roles_of(&s));
     assert_eq!(count(&s, Role::Measure), 2, "{:#?}", roles_of(&s));
@@ -105,7 +105,7 @@ fn part_headings_with_heading_sentence_items_and_elaboration_paragraphs() {
 第三部分 今后打算
 ①强化服务；②争取经费。
 ";
-    let s = analyze(t);
+    let s = build(t);
     let probs: Vec<_> = s.statements().filter(|x| x.role == Role::Problem).collect();
     assert_eq!(probs.len(), 2, "{:#?}", roles_of(&s));
     assert!(
@@ -126,7 +126,7 @@ fn inline_shi_problems_in_one_paragraph_and_ordinal_measures() {
 三、努力方向
 首先，优化队伍结构。其次，严格组织生活。最后，培育集体经济项目。
 ";
-    let s = analyze(t);
+    let s = build(t);
     assert_eq!(count(&s, Role::Problem), 3, "{:#?}", roles_of(&s));
     assert_eq!(count(&s, Role::Measure), 3, "{:#?}", roles_of(&s));
 }
@@ -140,7 +140,7 @@ fn no_problem_section_yields_no_problem_statements() {
 二、明年思路
 （一）继续推进阵地建设。
 ";
-    let s = analyze(t);
+    let s = build(t);
     assert_eq!(count(&s, Role::Problem) + count(&s, Role::Cause), 0);
     assert_eq!(count(&s, Role::Measure), 1);
 }
@@ -153,7 +153,7 @@ fn unheaded_report_switches_on_cue_sentences() {
 但也清醒地看到，工作中还存在一些问题：党员老龄化严重，年轻人多数外出务工，村集体经济基础薄弱。
 下一步，我将着力培养年轻党员，发展特色产业。
 ";
-    let s = analyze(t);
+    let s = build(t);
     assert_eq!(count(&s, Role::Problem), 1, "{:#?}", roles_of(&s));
     assert_eq!(count(&s, Role::Measure), 1, "{:#?}", roles_of(&s));
     assert!(count(&s, Role::Highlight) >= 1);
@@ -174,7 +174,7 @@ fn cause_section_with_own_heading() {
 四、下一步措施
 （一）加强督导。
 ";
-    let s = analyze(t);
+    let s = build(t);
     assert_eq!(count(&s, Role::Problem), 2, "{:#?}", roles_of(&s));
     assert_eq!(count(&s, Role::Cause), 2, "{:#?}", roles_of(&s));
     assert_eq!(count(&s, Role::Measure), 1, "{:#?}", roles_of(&s));
@@ -192,7 +192,7 @@ fn empty_and_odd_input_never_panics() {
         "究其原因，",
         "标题\n一、问题\n一是",
     ] {
-        let s = analyze(t);
+        let s = build(t);
         for st in s.statements() {
             assert!(st.start < st.end);
         }

@@ -12,9 +12,17 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The binary under test: `SHUZHI_TEST_BIN` when set (to run a test against another build, e.g. to see it
+/// fail on an older one), else this crate's.
+pub fn bin() -> PathBuf {
+    std::env::var_os("SHUZHI_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("shuzhi"))
+}
+
 /// The `shuzhi` binary, run from the repository root.
 pub fn shuzhi() -> Command {
-    let mut cmd = Command::cargo_bin("shuzhi").expect("the shuzhi binary");
+    let mut cmd = Command::new(bin());
     cmd.current_dir(repo());
     cmd
 }

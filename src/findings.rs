@@ -7,7 +7,7 @@ use crate::structure::Role;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Classifies every problem, cause and measure statement of a report and summarises the report.
-pub fn analyze_report(p: &Parsed, engine: &Engine) -> (ReportRecord, Vec<Mention>) {
+pub fn report_findings(p: &Parsed, engine: &Engine) -> (ReportRecord, Vec<Mention>) {
     let tax = &engine.taxonomy;
     let mut raised: BTreeSet<String> = BTreeSet::new();
     let mut measures: BTreeSet<String> = BTreeSet::new();

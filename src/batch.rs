@@ -1,0 +1,307 @@
+//! The batch run: files in, per-report records and an additive aggregate out, skipped inputs as typed rows.
+//!
+//! Reports flow through ingest → structure → segment → classify in parallel, in chunks, so memory stays
+//! flat; records go to a [`RecordSink`] in id order while the next chunk is processed, and are counted into
+//! the [`Aggregate`]. `shuzhi analyze`, the benches and the tests all run reports through [`run`].
+
+use crate::aggregate::{Aggregate, Mention, ReportRecord};
+use crate::classify::Engine;
+use crate::corpus::{self, Manifests};
+use crate::error::{Error, Result, SkipReason, Skipped};
+use crate::findings::report_findings;
+use crate::ingest::{IngestOptions, Source};
+use crate::neardup;
+use crate::pipeline::Tokens;
+use crate::render::jsonl::RecordSink;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Part K of N of a corpus (1-based), for batch schedulers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    /// Which part, 1 ≤ k ≤ n.
+    pub k: u32,
+    /// How many parts.
+    pub n: u32,
+}
+
+impl Shard {
+    /// Parses `K/N`.
+    ///
+    /// # Errors
+    /// A message saying what is wrong.
+    pub fn parse(s: &str) -> std::result::Result<Shard, String> {
+        let (k, n) = s.split_once('/').ok_or("expected K/N, e.g. 1/4")?;
+        let k: u32 = k.trim().parse().map_err(|_| "K must be a number")?;
+        let n: u32 = n.trim().parse().map_err(|_| "N must be a number")?;
+        if n == 0 || k == 0 || k > n {
+            return Err(format!("shard {k}/{n}: need 1 ≤ K ≤ N"));
+        }
+        Ok(Shard { k, n })
+    }
+
+    /// Whether the report `id` belongs to this shard. FNV-1a of the id: the assignment does not depend on
+    /// the other files.
+    pub fn holds(&self, id: &str) -> bool {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in id.bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+        (h % self.n as u64) as u32 + 1 == self.k
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
+    }
+}
+
+/// Checked settings of a batch run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Files and folders to read.
+    pub paths: Vec<PathBuf>,
+    /// Grouping dimensions of `theme_by_group.csv` (non-empty names).
+    pub by: Vec<String>,
+    /// Size limits of ingest.
+    pub ingest: IngestOptions,
+    /// Only this part of the corpus.
+    pub shard: Option<Shard>,
+    /// Also find near-duplicate reports (keeps every report's tokens until the end).
+    pub near_duplicates: bool,
+    /// Folders never read (canonical paths): the output folder.
+    pub exclude: Vec<PathBuf>,
+}
+
+/// The report files of a run, found before any is read.
+#[derive(Debug)]
+pub struct Inputs {
+    /// Files to read, sorted by id (only this shard's).
+    pub sources: Vec<Source>,
+    /// Paths that could not be walked or are not readable reports.
+    pub skipped: Vec<Skipped>,
+    /// The `manifest.csv` of each root.
+    pub manifests: Manifests,
+    /// Checksum of the ids and sizes of every report file found, before sharding.
+    pub corpus: String,
+}
+
+impl Inputs {
+    /// Walks the paths of `settings` and reads their manifests.
+    ///
+    /// # Errors
+    /// A malformed `manifest.csv`.
+    pub fn gather(settings: &Settings) -> Result<Inputs> {
+        let (mut sources, mut skipped) =
+            corpus::gather_excluding(&settings.paths, &settings.exclude);
+        let mut list = String::new();
+        for s in &sources {
+            let size = std::fs::metadata(&s.path).map_or(0, |m| m.len());
+            list.push_str(&format!("{}\t{size}\n", s.id));
+        }
+        let corpus = crate::outset::checksum(list.as_bytes());
+        if let Some(shard) = settings.shard {
+            sources.retain(|s| shard.holds(&s.id));
+            // A path that cannot be read is reported by one shard, not by all of them.
+            skipped.retain(|s| shard.holds(&s.path.to_string_lossy()));
+        }
+        let manifests = corpus::manifests(&sources)?;
+        Ok(Inputs {
+            sources,
+            skipped,
+            manifests,
+            corpus,
+        })
+    }
+
+    /// Whether nothing at all was found (no file to read and none skipped).
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty() && self.skipped.is_empty()
+    }
+}
+
+/// What a run reports while it goes.
+pub enum Event<'a> {
+    /// An input was skipped.
+    Skipped(&'a Skipped),
+    /// A chunk of reports is done.
+    Done {
+        /// Reports in the chunk.
+        reports: u64,
+        /// Their size in bytes.
+        bytes: u64,
+    },
+}
+
+/// The result of a finished run.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Counts of every report read.
+    pub aggregate: Aggregate,
+    /// Every input skipped, walk skips first, then in id order.
+    pub skipped: Vec<Skipped>,
+    /// Near-duplicate pairs (empty unless asked for).
+    pub near_duplicates: Vec<neardup::Pair>,
+}
+
+type Analysed = (ReportRecord, Vec<Mention>, Vec<String>);
+
+/// Runs every input through the pipeline: records go to `sink` in id order, counts into the aggregate.
+/// `cancel` is checked between chunks.
+///
+/// # Errors
+/// [`Error::Interrupted`] when `cancel` was set; sink errors.
+pub fn run(
+    inputs: Inputs,
+    settings: &Settings,
+    engine: &Engine,
+    sink: &mut (dyn RecordSink + Send),
+    cancel: &AtomicBool,
+    observe: &mut (dyn FnMut(Event) + Send),
+) -> Result<Outcome> {
+    let Inputs {
+        sources,
+        skipped: walk_skips,
+        manifests,
+        ..
+    } = inputs;
+    let mut agg = Aggregate::new(engine.taxonomy.ids(), settings.by.clone());
+    let mut skipped: Vec<Skipped> = Vec::new();
+    for s in walk_skips {
+        observe(Event::Skipped(&s));
+        skipped.push(s);
+    }
+    let near_dups = settings.near_duplicates;
+    // Near-duplicates compare whole reports; otherwise only classified statements need tokens.
+    let which = if near_dups {
+        Tokens::All
+    } else {
+        Tokens::Classified
+    };
+    let opts = settings.ingest;
+    let process = |part: &[Source]| -> Vec<(u64, std::result::Result<Analysed, SkipReason>)> {
+        part.par_iter()
+            .map(|s| {
+                // Stopping: the rest of the chunk is not read, and nothing of it is stored.
+                if cancel.load(Ordering::Relaxed) {
+                    return (0, Err(SkipReason::Empty));
+                }
+                let size = std::fs::metadata(&s.path).map(|m| m.len()).unwrap_or(0);
+                let r = corpus::parse(
+                    s,
+                    &manifests,
+                    &engine.segmenter,
+                    engine.roles.as_ref(),
+                    &opts,
+                    which,
+                )
+                .map(|p| {
+                    let (rec, mentions) = report_findings(&p, engine);
+                    let tokens = if near_dups {
+                        p.tokens.concat()
+                    } else {
+                        Vec::new()
+                    };
+                    (rec, mentions, tokens)
+                });
+                (size, r)
+            })
+            .collect()
+    };
+    let mut nd_index = neardup::Index::new();
+    let mut held: Vec<ReportRecord> = Vec::new();
+    // Stores one processed chunk, in input order: the only serial step, so it runs while the workers
+    // process the next chunk.
+    let mut store = |part: &[Source],
+                     results: Vec<(u64, std::result::Result<Analysed, SkipReason>)>|
+     -> Result<()> {
+        let mut bytes = 0;
+        for (s, (size, r)) in part.iter().zip(results) {
+            bytes += size;
+            match r {
+                Ok((rec, mentions, tokens)) => {
+                    if near_dups {
+                        nd_index.add(rec.id.clone(), tokens);
+                        held.push(rec.clone());
+                    } else {
+                        sink.report(&rec)?;
+                    }
+                    for m in &mentions {
+                        sink.mention(m)?;
+                    }
+                    agg.add(&rec, &mentions);
+                }
+                Err(reason) => {
+                    let row = Skipped {
+                        path: s.path.clone(),
+                        reason,
+                    };
+                    observe(Event::Skipped(&row));
+                    skipped.push(row);
+                }
+            }
+        }
+        observe(Event::Done {
+            reports: part.len() as u64,
+            bytes,
+        });
+        Ok(())
+    };
+    let chunk = 64 * rayon::current_num_threads().max(1);
+    type Pending<'a> = (
+        &'a [Source],
+        Vec<(u64, std::result::Result<Analysed, SkipReason>)>,
+    );
+    let mut pending: Option<Pending> = None;
+    for part in sources.chunks(chunk) {
+        if cancel.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
+        let (results, stored) = rayon::join(
+            || process(part),
+            || match pending.take() {
+                Some((p, r)) => store(p, r),
+                None => Ok(()),
+            },
+        );
+        stored?;
+        if cancel.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
+        pending = Some((part, results));
+    }
+    if let Some((p, r)) = pending.take() {
+        store(p, r)?;
+    }
+    if cancel.load(Ordering::SeqCst) {
+        return Err(Error::Interrupted);
+    }
+    let mut pairs = Vec::new();
+    if near_dups {
+        pairs = nd_index.pairs(neardup::DEFAULT_THRESHOLD);
+        let mut note: HashMap<&str, Vec<String>> = HashMap::new();
+        for p in &pairs {
+            let pct = (p.similarity * 100.0).round();
+            note.entry(p.a.as_str())
+                .or_default()
+                .push(format!("near-duplicate of {} ({pct}% shared 3-grams)", p.b));
+            note.entry(p.b.as_str())
+                .or_default()
+                .push(format!("near-duplicate of {} ({pct}% shared 3-grams)", p.a));
+        }
+        for mut rec in held {
+            if let Some(w) = note.get(rec.id.as_str()) {
+                rec.warnings.extend(w.iter().cloned());
+            }
+            sink.report(&rec)?;
+        }
+    }
+    Ok(Outcome {
+        aggregate: agg,
+        skipped,
+        near_duplicates: pairs,
+    })
+}

@@ -1,0 +1,403 @@
+//! The batch run as a whole: inputs that are not regular files, nothing to read, output folders inside
+//! inputs, concurrent runs, interruption at random moments, a full disk, merge checks, absurd thread
+//! counts and CSV formula injection. Each test runs the real binary; docs/RELIABILITY.md lists them.
+
+mod common;
+
+use common::{bin, repo, shuzhi};
+use shuzhi::outset::RunManifest;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A corpus of `n` shipped reports (2019) with the matching manifest rows.
+fn small_corpus(dir: &Path, n: usize) -> PathBuf {
+    let c = dir.join("c");
+    std::fs::create_dir_all(c.join("2019")).unwrap();
+    let mut manifest = String::from("path,year,unit,unit_type\n");
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("corpus/2019"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".txt"))
+        .collect();
+    names.sort();
+    for (i, name) in names.into_iter().take(n).enumerate() {
+        std::fs::copy(
+            repo().join("corpus/2019").join(&name),
+            c.join("2019").join(&name),
+        )
+        .unwrap();
+        manifest.push_str(&format!("2019/{name},2019,单位{i},村党支部\n"));
+    }
+    std::fs::write(c.join("manifest.csv"), manifest).unwrap();
+    c
+}
+
+fn analyze(input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    shuzhi()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(out)
+        .arg(input)
+        .args(extra)
+        .timeout(Duration::from_secs(300))
+        .output()
+        .unwrap()
+}
+
+/// The folder holds exactly one complete run (manifest present, every file as recorded, no other
+/// output) and no staging folder of a run is left beside it; returns the run's name.
+fn one_complete_run(out: &Path) -> String {
+    let m = RunManifest::load(out).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+    m.verify(out).unwrap();
+    m.run
+}
+
+#[cfg(unix)]
+#[test]
+fn named_pipes_are_skipped_with_a_reason_not_read() {
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 2);
+    let fifo = c.join("2019/pipe.txt");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = d.path().join("out");
+    // Without the fix the run opens the pipe and waits forever; the timeout fails the test.
+    let o = analyze(&c, &out, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
+    assert!(
+        errors.contains("pipe.txt") && errors.contains("not_regular"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn nothing_to_read_exits_1_and_keeps_the_previous_outputs() {
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 2);
+    let out = d.path().join("out");
+    assert_eq!(analyze(&c, &out, &[]).status.code(), Some(0));
+    let before = std::fs::read(out.join("reports.jsonl")).unwrap();
+    let o = analyze(&d.path().join("no_such_folder"), &out, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unchanged"));
+    assert_eq!(std::fs::read(out.join("reports.jsonl")).unwrap(), before);
+    one_complete_run(&out);
+}
+
+#[test]
+fn an_output_folder_inside_the_input_is_never_read() {
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 2);
+    let out = c.join("out");
+    for _ in 0..2 {
+        let o = analyze(&c, &out, &[]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let reports = std::fs::read_to_string(out.join("reports.jsonl")).unwrap();
+    assert_eq!(reports.lines().count(), 2, "{reports}");
+    assert!(!reports.contains("summary.md"));
+    // Another output folder in the input (any folder with a run manifest) is passed over too.
+    std::fs::rename(&out, c.join("old_out")).unwrap();
+    let o = analyze(&c, &d.path().join("o2"), &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn a_second_run_into_the_same_folder_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 2);
+    let out = d.path().join("out");
+    assert_eq!(analyze(&c, &out, &[]).status.code(), Some(0));
+    let before = one_complete_run(&out);
+    // A run holds the lock on the output folder while it writes; hold it here as a run would.
+    let held = std::fs::File::open(&out).unwrap();
+    held.try_lock().unwrap();
+    let o = analyze(&c, &out, &["--by", "year"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("another shuzhi run"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    drop(held);
+    assert_eq!(one_complete_run(&out), before);
+}
+
+#[test]
+fn out_naming_a_file_or_a_foreign_folder_is_refused_clearly() {
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 1);
+    let file = d.path().join("notes.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let o = analyze(&c, &file, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is a file"));
+    let o = analyze(&c, d.path(), &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("which shuzhi did not write"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}
+
+/// Kills `analyze` at many moments (a fixed pseudo-random sequence over the run's length) while it
+/// replaces one complete run with another; after each kill the folder must hold one of the two.
+#[cfg(unix)]
+#[test]
+fn a_kill_at_any_moment_leaves_one_complete_run_old_or_new() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let small = small_corpus(d.path(), 3);
+    assert_eq!(analyze(&small, &out, &[]).status.code(), Some(0));
+    let old = one_complete_run(&out);
+    let mut seed: u64 = 0x5eed;
+    for round in 0..24 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let wait = Duration::from_millis((seed >> 33) % 2500);
+        let mut child = std::process::Command::new(bin())
+            .current_dir(repo())
+            .args(["analyze", "corpus", "--quiet", "--out"])
+            .arg(&out)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(wait);
+        let _ = child.kill();
+        child.wait().unwrap();
+        // Complete (every file as the manifest records it, nothing else), and either the old run or a
+        // run over the new input.
+        let now = one_complete_run(&out);
+        let inputs = RunManifest::load(&out).unwrap().inputs;
+        assert!(
+            now == old || inputs == ["corpus"],
+            "round {round}: the folder holds neither run"
+        );
+    }
+    // The next run removes what the killed ones left beside the folder.
+    assert_eq!(analyze(&small, &out, &[]).status.code(), Some(0));
+    let left: Vec<String> = std::fs::read_dir(d.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("shuzhi-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(one_complete_run(&out), old);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_run_and_removes_its_files() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let small = small_corpus(d.path(), 3);
+    assert_eq!(analyze(&small, &out, &[]).status.code(), Some(0));
+    let old = one_complete_run(&out);
+    let child = std::process::Command::new(bin())
+        .current_dir(repo())
+        .args(["analyze", "corpus", "--quiet", "--threads", "1", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    // SAFETY: signals a child this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let o = child.wait_with_output().unwrap();
+    if o.status.code() == Some(130) {
+        assert_eq!(one_complete_run(&out), old);
+    } else {
+        // The run had already finished.
+        assert_eq!(o.status.code(), Some(0));
+    }
+    let left: Vec<String> = std::fs::read_dir(d.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("shuzhi-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// A small disk that really fills: a 700 KB tmpfs, mounted in a private user and mount namespace
+/// (`unshare -rm`, no root needed). The full corpus does not fit, so the run fails; the folder must still
+/// hold the previous complete run and nothing else may be left on the disk.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_leaves_the_previous_run() {
+    let d = tempfile::tempdir().unwrap();
+    let small = small_corpus(d.path(), 2);
+    let disk = d.path().join("disk");
+    let copy = d.path().join("copy");
+    std::fs::create_dir_all(&disk).unwrap();
+    let script = format!(
+        "mount -t tmpfs -o size=700k none '{disk}' || exit 99\n\
+         '{bin}' analyze --quiet --out '{disk}/out' '{small}' || exit 98\n\
+         '{bin}' analyze --quiet --out '{disk}/out' corpus; echo $? > '{disk}/out.rc'\n\
+         ls -A '{disk}' > '{disk}/listing'\n\
+         cp -r '{disk}' '{copy}'",
+        disk = disk.display(),
+        bin = bin().display(),
+        small = small.display(),
+        copy = copy.display()
+    );
+    let st = std::process::Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script])
+        .current_dir(repo())
+        .status();
+    match st.map(|s| s.code()) {
+        Ok(Some(0)) => {}
+        other => {
+            assert!(
+                std::env::var_os("SHUZHI_REQUIRE_TMPFS").is_none(),
+                "no private tmpfs here ({other:?})"
+            );
+            eprintln!("skipped: cannot mount a private tmpfs here ({other:?})");
+            return;
+        }
+    }
+    let rc = std::fs::read_to_string(copy.join("out.rc")).unwrap();
+    assert_eq!(rc.trim(), "1", "the run on a full disk must fail");
+    let listing = std::fs::read_to_string(copy.join("listing")).unwrap();
+    assert_eq!(
+        listing.split_whitespace().collect::<Vec<_>>(),
+        ["listing", "out", "out.rc"],
+        "{listing}"
+    );
+    let m = RunManifest::load(&copy.join("out")).unwrap();
+    m.verify(&copy.join("out")).unwrap();
+    assert_eq!(m.reports, 2);
+}
+
+#[test]
+fn merge_refuses_shards_that_do_not_make_one_run() {
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 6);
+    let shard = |k: u32| {
+        let out = d.path().join(format!("s{k}"));
+        let o = analyze(&c, &out, &["--shard", &format!("{k}/2")]);
+        assert!(
+            o.status.code() == Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        out
+    };
+    let (s1, s2) = (shard(1), shard(2));
+    let whole = d.path().join("whole");
+    assert_eq!(analyze(&c, &whole, &[]).status.code(), Some(0));
+    let merge = |dirs: &[&Path]| {
+        let mut cmd = shuzhi();
+        cmd.arg("merge")
+            .args(dirs)
+            .arg("--out")
+            .arg(d.path().join("m"));
+        cmd.output().unwrap()
+    };
+    let ok = merge(&[&s1, &s2]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    for (dirs, why) in [
+        (vec![s1.as_path(), s1.as_path()], "twice"),
+        (vec![s1.as_path()], "missing"),
+        (
+            vec![s1.as_path(), s2.as_path(), whole.as_path()],
+            "whole run",
+        ),
+    ] {
+        let o = merge(&dirs);
+        assert_eq!(o.status.code(), Some(1), "{why}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(why),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // A tampered count is caught by the recorded checksums.
+    let agg = s2.join("aggregate.json");
+    let text = std::fs::read_to_string(&agg).unwrap();
+    std::fs::write(&agg, text.replacen("\"reports\":", "\"reports\":1", 1)).unwrap();
+    let o = merge(&[&s1, &s2]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("aggregate.json"));
+}
+
+#[test]
+fn absurd_thread_counts_are_capped_with_a_message() {
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 3);
+    let o = analyze(&c, &d.path().join("out"), &["--threads", "100000"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("capped"));
+}
+
+#[test]
+fn no_csv_text_cell_starts_a_formula() {
+    let d = tempfile::tempdir().unwrap();
+    let c = d.path().join("c");
+    std::fs::create_dir_all(c.join("2019")).unwrap();
+    std::fs::create_dir_all(c.join("2020")).unwrap();
+    let mut manifest = String::from("path,year,unit,unit_type\n");
+    for (y, f) in [("2019", "a01.txt"), ("2020", "a01.txt")] {
+        std::fs::copy(repo().join("corpus/2019/a01.txt"), c.join(y).join(f)).unwrap();
+        manifest.push_str(&format!("{y}/{f},{y},=HYPERLINK(\"x\"),@SUM(A1)\n"));
+    }
+    std::fs::write(c.join("manifest.csv"), manifest).unwrap();
+    for extra in [&[][..], &["--excel"][..]] {
+        let out = d.path().join(format!("out{}", extra.len()));
+        let o = analyze(&c, &out, extra);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        for e in std::fs::read_dir(&out).unwrap().flatten() {
+            if !e.file_name().to_string_lossy().ends_with(".csv") {
+                continue;
+            }
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_path(e.path())
+                .unwrap();
+            for rec in r.records() {
+                for cell in rec.unwrap().iter() {
+                    let cell = cell.trim_start_matches('\u{feff}');
+                    let live =
+                        cell.starts_with(['=', '+', '-', '@']) && cell.parse::<f64>().is_err();
+                    assert!(!live, "{}: {cell}", e.path().display());
+                }
+            }
+        }
+    }
+}
