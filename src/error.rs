@@ -22,12 +22,27 @@ pub enum SkipReason {
     /// A `.docx` that is not a valid Word document.
     #[error("bad .docx: {0}")]
     BadDocx(String),
-    /// A format we recognise but cannot read (`.doc`, `.pdf`, …).
+    /// A format we recognise but cannot read (`.rtf`, `.odt`, …).
     #[error("unsupported format '.{ext}': convert it to .docx or .txt first")]
     Unsupported {
         /// The file extension, lower case.
         ext: String,
     },
+    /// A PDF the parser cannot read (malformed, encrypted, a bomb, too slow).
+    #[error("bad PDF: {0}")]
+    BadPdf(String),
+    /// A PDF whose pages carry no text, only images.
+    #[error("no text layer (scanned): run OCR first")]
+    NoTextLayer,
+    /// A `.doc`/`.wps` and no LibreOffice to convert it.
+    #[error("{}", crate::ingest::convert::how_to_convert(.ext))]
+    NoConverter {
+        /// The file extension, lower case.
+        ext: String,
+    },
+    /// LibreOffice failed to convert a `.doc`/`.wps`.
+    #[error("conversion through LibreOffice failed: {0}")]
+    Conversion(String),
     /// Larger than the configured limit.
     #[error("file too large: {size} bytes (limit {limit}; raise it with --max-size)")]
     TooLarge {
@@ -59,6 +74,10 @@ impl SkipReason {
             SkipReason::Undecodable(_) => "undecodable",
             SkipReason::BadDocx(_) => "bad_docx",
             SkipReason::Unsupported { .. } => "unsupported",
+            SkipReason::BadPdf(_) => "bad_pdf",
+            SkipReason::NoTextLayer => "no_text_layer",
+            SkipReason::NoConverter { .. } => "no_converter",
+            SkipReason::Conversion(_) => "conversion_failed",
             SkipReason::TooLarge { .. } => "too_large",
             SkipReason::Io(_) => "unreadable",
             SkipReason::NotRegular { .. } => "not_regular",

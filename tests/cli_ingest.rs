@@ -148,8 +148,8 @@ const BAD: [(&str, &str); 8] = [
     ("random.bin.txt", "undecodable"),
     ("truncated.docx", "bad_docx"),
     ("notzip.docx", "bad_docx"),
-    ("old.doc", "unsupported"),
-    ("scan.pdf", "unsupported"),
+    ("old.doc", "no_converter"),
+    ("scan.pdf", "no_text_layer"),
 ];
 
 #[test]
@@ -170,6 +170,8 @@ fn mixed_folder_skips_bad_files_with_reasons_and_exits_3() {
         .arg("--out")
         .arg(&out_dir)
         .args(["--model", "models/default", "--quiet"])
+        // As on a machine without LibreOffice; conversions are tested in cli_formats.
+        .env("SHUZHI_SOFFICE", "")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -237,6 +239,7 @@ fn each_bad_file_alone_fails_inspect_with_its_reason() {
         let out = shuzhi()
             .args(["inspect", "--json"])
             .arg(fixture(&format!("bad/{f}")))
+            .env("SHUZHI_SOFFICE", "")
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -251,6 +254,8 @@ fn each_bad_file_alone_fails_inspect_with_its_reason() {
             "binary" => "binary",
             "undecodable" => "decode",
             "bad_docx" => ".docx",
+            "no_converter" => "soffice --headless --convert-to docx",
+            "no_text_layer" => "no text layer (scanned): run OCR first",
             _ => "unsupported",
         };
         assert!(stderr.contains(hint), "{f}: expected '{hint}' in: {stderr}");

@@ -21,7 +21,9 @@ use std::sync::Arc;
 /// Analyse a corpus: themes per report, frequency tables by year and group, evidence, HTML and XLSX reports.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Outputs in --out: reports.jsonl, mentions.jsonl, theme_frequency.csv, theme_trends.csv, \
+    after_help = "Inputs: .txt, .md, .docx, .pdf (with a text layer; scans are skipped), .doc and .wps (converted \
+by LibreOffice when soffice or libreoffice is on the PATH, or the program named by SHUZHI_SOFFICE; \
+SHUZHI_SOFFICE= turns conversion off).\n\nOutputs in --out: reports.jsonl, mentions.jsonl, theme_frequency.csv, theme_trends.csv, \
 theme_by_group.csv, persistent_problems.csv, coverage.csv, errors.csv, summary.md, report.xlsx, report.html, \
 aggregate.json (for `shuzhi merge`).\n\nExit codes: 0 every input analysed; 3 finished but some inputs skipped \
 (see errors.csv); 1 nothing could be done; 2 usage error.\n\nExamples:\n  shuzhi analyze\n  shuzhi analyze reports/2024 reports/2025 --out out/2024-25 --by unit_type,region\n  shuzhi analyze corpus --shard 1/3 --out out/shard1   # then: shuzhi merge out/shard1 out/shard2 out/shard3 --out out/all"
@@ -150,7 +152,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .map(|p| p.display().to_string())
             .collect();
         bail!(
-            "no report files (.txt, .md, .docx) to read in {}; outputs in {} are unchanged",
+            "no report files (.txt, .md, .docx, .pdf, .doc, .wps) to read in {}; outputs in {} are unchanged",
             paths.join(", "),
             args.out.display()
         );

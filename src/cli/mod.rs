@@ -27,7 +27,7 @@ pub const EXIT_SKIPPED: u8 = 3;
     version,
     about = "Mine Chinese Party-building work reports (述职报告) for recurring problem themes",
     long_about = "shuzhi reads 党组织书记抓基层党建工作述职报告 and similar reports (.txt, .md, .docx in UTF-8, \
-GB18030 or UTF-16), splits them into sections and statements, classifies problem statements into themes and \
+GB18030 or UTF-16; PDF with a text layer; .doc and .wps through LibreOffice), splits them into sections and statements, classifies problem statements into themes and \
 tabulates how often each theme is raised, by year and unit.\n\n\
 Exit codes: 0 all inputs analysed; 3 finished but some inputs skipped; 1 nothing could be done; 2 usage error."
 )]

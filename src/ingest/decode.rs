@@ -176,7 +176,7 @@ fn accept_replacements(
 
 /// Rejects decodes that succeed formally but yield no plausible Chinese or Latin text (random bytes that
 /// happen to form valid GB18030 sequences, control-character soup).
-fn check_textlike(text: &str) -> Result<(), SkipReason> {
+pub(crate) fn check_textlike(text: &str) -> Result<(), SkipReason> {
     let mut total = 0usize;
     let mut ok = 0usize;
     for c in text.chars() {
@@ -233,7 +233,8 @@ fn is_textlike(c: char) -> bool {
 
 /// Folds line endings and odd whitespace so that offsets mean the same thing whatever the source encoding or
 /// editor: CRLF/CR/U+2028/U+2029/U+0085 → LF; tabs, NBSP, ideographic and other spaces → ASCII space;
-/// zero-width characters, stray BOMs and other control characters removed.
+/// zero-width characters, stray BOMs and other control characters removed; CJK radicals (as PDF text layers
+/// give them) → the ideographs they stand for. One character in, at most one out.
 pub fn normalize(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
@@ -256,7 +257,7 @@ pub fn normalize(raw: &str) -> String {
             | '\u{205F}' => out.push(' '),
             '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => {}
             c if c.is_control() => {}
-            c => out.push(c),
+            c => out.push(super::radicals::fold(c)),
         }
     }
     out

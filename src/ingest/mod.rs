@@ -2,8 +2,11 @@
 //!
 //! Every failure is per file ([`Skipped`]); the caller decides how to report it and the batch goes on.
 
+pub mod convert;
 pub mod decode;
 pub mod docx;
+pub mod pdf;
+mod radicals;
 
 use crate::error::{SkipReason, Skipped};
 use std::collections::HashSet;
@@ -15,11 +18,10 @@ use std::sync::Arc;
 /// Default limit on a single input file (20 MB).
 pub const DEFAULT_MAX_SIZE: u64 = 20 * 1024 * 1024;
 
-/// Extensions read as reports.
-pub const REPORT_EXTENSIONS: [&str; 3] = ["txt", "md", "docx"];
+/// Extensions read as reports (`.doc` and `.wps` through LibreOffice, see [`convert`]).
+pub const REPORT_EXTENSIONS: [&str; 6] = ["txt", "md", "docx", "pdf", "doc", "wps"];
 /// Extensions of documents we recognise but cannot read: reported, not silently passed over.
-const UNSUPPORTED_EXTENSIONS: [&str; 8] =
-    ["doc", "pdf", "wps", "rtf", "odt", "pages", "ofd", "xps"];
+const UNSUPPORTED_EXTENSIONS: [&str; 5] = ["rtf", "odt", "pages", "ofd", "xps"];
 
 /// One file to analyse, as found by [`discover`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,8 +103,9 @@ fn relative_id(root: &Path, path: &Path) -> String {
 
 /// Walks the given files and folders in a deterministic order (sorted by name at each level).
 ///
-/// A file named on the command line is taken whatever its extension; inside folders only `.txt`, `.md` and
-/// `.docx` are taken, other document formats are reported as unsupported, everything else is passed over.
+/// A file named on the command line is taken whatever its extension; inside folders only the
+/// [`REPORT_EXTENSIONS`] are taken, other document formats are reported as unsupported, everything else is
+/// passed over.
 /// Symlinked folders are followed once (loops are reported, not followed).
 pub fn discover(roots: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
     discover_excluding(roots, &[])
@@ -341,26 +344,33 @@ pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReaso
             .push("file name is not valid UTF-8; id shows it with replacement characters".into());
     }
     let looks_zip = bytes.starts_with(b"PK\x03\x04");
+    let looks_pdf = bytes.starts_with(b"%PDF");
     let (text, encoding) = if ext == "docx" || looks_zip {
         if ext != "docx" {
             return Err(SkipReason::BadDocx(format!(
                 "a zip archive named .{ext}; rename it to .docx if it is a Word document"
             )));
         }
-        let raw = docx::extract_text(std::io::Cursor::new(bytes))?;
-        let text = decode::normalize(&raw);
-        if text.trim().is_empty() {
-            return Err(SkipReason::Empty);
+        (read_docx(bytes)?, "docx".to_string())
+    } else if ext == "pdf" || looks_pdf {
+        if ext != "pdf" {
+            return Err(SkipReason::BadPdf(format!(
+                "a PDF named .{ext}; rename it to .pdf"
+            )));
         }
-        (text, "docx".to_string())
+        (read_pdf(bytes)?, "pdf".to_string())
+    } else if convert::CONVERTED_EXTENSIONS.contains(&ext.as_str()) {
+        let text = read_docx(convert::to_docx(&bytes, &ext)?)?;
+        // LibreOffice opens anything, random bytes included, as plain text.
+        decode::check_textlike(&text).map_err(|e| {
+            SkipReason::Conversion(format!("LibreOffice did not read it as a document: {e}"))
+        })?;
+        (text, format!("{ext} (LibreOffice)"))
     } else {
         if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
             return Err(SkipReason::Unsupported {
                 ext: "doc (OLE)".into(),
             });
-        }
-        if bytes.starts_with(b"%PDF") {
-            return Err(SkipReason::Unsupported { ext: "pdf".into() });
         }
         let d = decode::decode(&bytes)?;
         warnings.extend(d.warnings);
@@ -376,6 +386,29 @@ pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReaso
     })
 }
 
+fn read_docx(bytes: Vec<u8>) -> Result<String, SkipReason> {
+    let raw = docx::extract_text(std::io::Cursor::new(bytes))?;
+    let text = decode::normalize(&raw);
+    if text.trim().is_empty() {
+        return Err(SkipReason::Empty);
+    }
+    Ok(text)
+}
+
+fn read_pdf(bytes: Vec<u8>) -> Result<String, SkipReason> {
+    let text = decode::normalize(&pdf::extract_text(bytes)?);
+    if text.trim().is_empty() {
+        return Err(SkipReason::NoTextLayer);
+    }
+    // Fonts without a Unicode map give glyph numbers or private-use characters, not text.
+    decode::check_textlike(&text).map_err(|e| {
+        SkipReason::BadPdf(format!(
+            "its text layer does not read as text (fonts without a Unicode map?): {e}"
+        ))
+    })?;
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,11 +422,15 @@ mod tests {
         fs::write(d.join("2021/a.md"), "甲").unwrap();
         fs::write(d.join("2021/sub/c.docx"), "x").unwrap();
         fs::write(d.join("2021/d.pdf"), "%PDF").unwrap();
+        fs::write(d.join("2021/e.rtf"), "{\\rtf1}").unwrap();
         fs::write(d.join("manifest.csv"), "path").unwrap();
         fs::write(d.join("README.md"), "doc").unwrap();
         let (sources, skipped) = discover(&[d.to_path_buf()]);
         let ids: Vec<_> = sources.iter().map(|s| s.id.as_str()).collect();
-        assert_eq!(ids, ["2021/a.md", "2021/b.txt", "2021/sub/c.docx"]);
+        assert_eq!(
+            ids,
+            ["2021/a.md", "2021/b.txt", "2021/d.pdf", "2021/sub/c.docx"]
+        );
         assert_eq!(skipped.len(), 1);
         assert_eq!(skipped[0].reason.kind(), "unsupported");
     }
