@@ -172,6 +172,25 @@ pub struct Aggregate {
     pub evidence: BTreeMap<String, Vec<Evidence>>,
     /// Reports with no problem or cause statement.
     pub without_problems: u64,
+    /// Of those, the reports where a heading announced problems or causes (structure worth checking by hand).
+    #[serde(default)]
+    pub without_problems_headed: u64,
+    /// The first ids (in id order) of reports with no problem or cause statement, at most
+    /// [`SILENT_LISTED`]; reports.jsonl lists every one in its warnings.
+    #[serde(default)]
+    pub silent_reports: Vec<String>,
+    /// Reports per text repair of the normaliser (traditional, unwrapped, split, …).
+    #[serde(default)]
+    pub repairs: BTreeMap<String, u64>,
+}
+
+/// Report ids kept in [`Aggregate::silent_reports`].
+pub const SILENT_LISTED: usize = 20;
+
+fn trim_silent(list: &mut Vec<String>) {
+    list.sort();
+    list.dedup();
+    list.truncate(SILENT_LISTED);
 }
 
 /// The key of one report in a grouping.
@@ -234,6 +253,18 @@ impl Aggregate {
         let _ = self.by_group.entry(key).or_default().add(&c);
         if rec.problem_statements == 0 {
             self.without_problems += 1;
+            if rec
+                .warnings
+                .iter()
+                .any(|w| w == crate::pipeline::NO_PROBLEMS_HEADED)
+            {
+                self.without_problems_headed += 1;
+            }
+            self.silent_reports.push(rec.id.clone());
+            trim_silent(&mut self.silent_reports);
+        }
+        for step in &rec.normalized {
+            *self.repairs.entry(step.clone()).or_default() += 1;
         }
         if let (Some(unit), Some(y)) = (&rec.unit, rec.year) {
             let unit = match rec.groups.get("region") {
@@ -288,8 +319,11 @@ impl Aggregate {
         if years != groups {
             return Err(format!("{years} reports by year but {groups} by group"));
         }
-        if self.without_problems > years {
+        if self.without_problems > years || self.without_problems_headed > self.without_problems {
             return Err("more reports without problems than reports".into());
+        }
+        if self.repairs.values().any(|&n| n > years) {
+            return Err("more repaired reports than reports".into());
         }
         Ok(())
     }
@@ -330,6 +364,16 @@ impl Aggregate {
             .without_problems
             .checked_add(other.without_problems)
             .ok_or_else(overflow)?;
+        self.without_problems_headed = self
+            .without_problems_headed
+            .checked_add(other.without_problems_headed)
+            .ok_or_else(overflow)?;
+        self.silent_reports.extend(other.silent_reports);
+        trim_silent(&mut self.silent_reports);
+        for (k, n) in other.repairs {
+            let e = self.repairs.entry(k).or_default();
+            *e = e.checked_add(n).ok_or_else(overflow)?;
+        }
         Ok(())
     }
 
@@ -455,10 +499,19 @@ mod tests {
     #[test]
     fn merge_equals_single_pass_and_persistence_is_found() {
         let themes = vec!["a".to_string(), "b".to_string()];
+        let mut silent = rec("4", 2022, "丙村", &[]);
+        silent.problem_statements = 0;
+        silent.warnings = vec![crate::pipeline::NO_PROBLEMS_HEADED.into()];
+        silent.normalized = vec!["traditional".into()];
+        let mut silent2 = silent.clone();
+        silent2.id = "0".into();
+        silent2.warnings = vec![crate::pipeline::NO_PROBLEMS.into()];
         let recs = [
             rec("1", 2021, "甲镇", &["a"]),
             rec("2", 2022, "甲镇", &["a", "b"]),
             rec("3", 2022, "乙镇", &["b"]),
+            silent,
+            silent2,
         ];
         let mut one = Aggregate::new(themes.clone(), vec!["unit_type".into()]);
         for r in &recs {
@@ -469,8 +522,14 @@ mod tests {
         s1.add(&recs[0], &[]);
         s2.add(&recs[1], &[]);
         s2.add(&recs[2], &[]);
+        s2.add(&recs[3], &[]);
+        s1.add(&recs[4], &[]);
         s1.merge(s2).unwrap();
         assert_eq!(one, s1);
+        assert_eq!((one.without_problems, one.without_problems_headed), (2, 1));
+        assert_eq!(one.silent_reports, vec!["0".to_string(), "4".to_string()]);
+        assert_eq!(one.repairs.get("traditional"), Some(&2));
+        assert!(one.check().is_ok());
         assert_eq!(
             one.persistent_problems(),
             vec![("甲镇".to_string(), "a".to_string(), vec![2021, 2022])]

@@ -8,6 +8,13 @@ use crate::normalize;
 use crate::segment::Segmenter;
 use crate::structure::{self, Structure};
 
+/// The warning of a report where no problem or cause statement was found, although a heading announces them.
+pub const NO_PROBLEMS_HEADED: &str =
+    "no problem or cause statement found, although a heading announces problems or causes";
+/// The warning of a report where no problem or cause statement was found and nothing announced them.
+pub const NO_PROBLEMS: &str =
+    "no problem or cause statement found (no problems heading, turn phrase or statement read as a problem)";
+
 /// A report after ingest, metadata, structure and segmentation.
 #[derive(Debug, Clone)]
 pub struct Parsed {
@@ -62,11 +69,14 @@ pub fn parse_document(
         m.assign(&mut structure);
     }
     if !structure.statements().any(|s| s.role.raises()) {
-        doc.warnings.push(if structure.problem_heading {
-            "no problem or cause statement found, although a heading announces problems or causes".into()
-        } else {
-            "no problem or cause statement found (no problems heading, turn phrase or statement read as a problem)".into()
-        });
+        doc.warnings.push(
+            if structure.problem_heading {
+                NO_PROBLEMS_HEADED
+            } else {
+                NO_PROBLEMS
+            }
+            .into(),
+        );
     }
     let tokens = structure
         .statements()

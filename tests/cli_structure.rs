@@ -166,3 +166,46 @@ fn real_seed_report() {
     assert_eq!(service_in_problem_or_cause(&r), Vec::<String>::new());
     assert_eq!(r["unit_type"], "镇党委");
 }
+
+/// A report where nothing was found is named in summary.md and report.html, with the count of those whose
+/// heading announced problems, and the text repairs are counted; merging shards keeps both.
+#[test]
+fn reports_where_no_problem_was_found_are_listed_and_repairs_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("in");
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::write(
+        corpus.join("headed.txt"),
+        "一、主要成效\n全年发展党员5名，新建活动阵地两处。\n二、存在的问题\n\n三、下一步打算\n继续抓好队伍建设。\n",
+    )
+    .unwrap();
+    std::fs::write(corpus.join("plain.txt"), "今年工作顺利，群众满意。\n").unwrap();
+    std::fs::write(
+        corpus.join("trad.txt"),
+        "二、存在的問題\n黨員隊伍老化，六十歲以上黨員佔一半以上，青年黨員少。\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    common::shuzhi()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&corpus)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains(
+            "No problem or cause statement was found in 2 report(s); in 1 of them a heading"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("- headed.txt\n- plain.txt\n"), "{md}");
+    assert!(md.contains("| traditional | 1 |"), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("2 份报告未识别出问题或原因表述（其中 1 份有问题部分的标题）"),
+        "report.html lacks the count"
+    );
+    assert!(html.contains("headed.txt、plain.txt"));
+    assert!(html.contains("繁体转简体 1 份"));
+}

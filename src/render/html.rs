@@ -94,6 +94,21 @@ footer{margin-top:36px;padding-top:10px;border-top:1px solid var(--line);color:v
 "#;
 
 /// Escapes text for HTML element content and attribute values.
+/// The Chinese name of a text repair of the normaliser.
+fn repair_name(step: &str) -> String {
+    match step {
+        "traditional" => "繁体转简体".into(),
+        "ascii_punct" => "半角标点转全角".into(),
+        "pinyin" => "删除拼音注音".into(),
+        "noise" => "删除页码和网页杂项".into(),
+        "contents" => "删除目录".into(),
+        "repeated_title" => "删除重复页眉标题".into(),
+        "unwrapped" => "合并硬换行".into(),
+        "split" => "拆分压平的段落".into(),
+        other => esc(other),
+    }
+}
+
 fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len() + 8);
     for c in s.chars() {
@@ -366,9 +381,24 @@ fn key_points(s: &mut String, t: &Tables) {
     if t.without_problems > 0 {
         let _ = write!(
             s,
-            "<li>{} 份报告未识别出问题或原因表述，建议人工核查其结构。</li>",
-            t.without_problems
+            "<li>{} 份报告未识别出问题或原因表述（其中 {} 份有问题部分的标题），建议人工核查其结构",
+            t.without_problems, t.without_problems_headed
         );
+        let listed: Vec<String> = t.silent_reports.iter().map(|id| esc(id)).collect();
+        let more = t.without_problems.saturating_sub(listed.len() as u64);
+        let _ = write!(s, "：{}", listed.join("、"));
+        if more > 0 {
+            let _ = write!(s, " 等（另有 {more} 份，见 reports.jsonl 的 warnings）");
+        }
+        s.push_str("。</li>");
+    }
+    if !t.repairs.is_empty() {
+        let parts: Vec<String> = t
+            .repairs
+            .iter()
+            .map(|(k, n)| format!("{} {n} 份", repair_name(k)))
+            .collect();
+        let _ = write!(s, "<li>读取前修复文本：{}。</li>", parts.join("，"));
     }
     s.push_str("</ul></section>");
 }

@@ -95,6 +95,7 @@ pub fn summary_md(t: &Tables) -> String {
             );
         }
     }
+    reading(&mut s, t);
     let _ = writeln!(s, "\n## Raised without a matching measure\n");
     let _ = writeln!(s, "| theme | raised | without measure | share |");
     let _ = writeln!(s, "| --- | ---: | ---: | ---: |");
@@ -109,6 +110,59 @@ pub fn summary_md(t: &Tables) -> String {
         );
     }
     s
+}
+
+/// How the files were read: reports where no problem was found, and the repairs made to the text.
+fn reading(s: &mut String, t: &Tables) {
+    let _ = writeln!(s, "\n## How the reports were read\n");
+    if t.without_problems == 0 {
+        let _ = writeln!(s, "A problem or cause statement was found in every report.");
+    } else {
+        let _ = writeln!(
+            s,
+            "No problem or cause statement was found in {} report(s); in {} of them a heading announces \
+             problems or causes, so their structure is worth a look (`shuzhi inspect FILE`). Each carries a \
+             warning in reports.jsonl.",
+            t.without_problems, t.without_problems_headed
+        );
+        let shown = t.silent_reports.len();
+        let more = t.without_problems.saturating_sub(shown as u64);
+        let _ = writeln!(s);
+        for id in &t.silent_reports {
+            let _ = writeln!(s, "- {}", md_escape(id));
+        }
+        if more > 0 {
+            let _ = writeln!(s, "- … and {more} more");
+        }
+    }
+    if !t.repairs.is_empty() {
+        let _ = writeln!(s, "\nText repaired before reading (reports):\n");
+        let _ = writeln!(s, "| repair | reports |");
+        let _ = writeln!(s, "| --- | ---: |");
+        for (k, n) in &t.repairs {
+            let _ = writeln!(s, "| {k} | {n} |");
+        }
+    }
+}
+
+/// A report id or other user text made safe inside Markdown: no HTML, no table pipes, one line.
+fn md_escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' => out.push_str("\\|"),
+            '`' | '*' | '_' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A compact table for the terminal.

@@ -130,6 +130,12 @@ pub struct Tables {
     pub reports_total: u64,
     /// Reports without any problem or cause statement.
     pub without_problems: u64,
+    /// Of those, reports where a heading announced problems or causes.
+    pub without_problems_headed: u64,
+    /// The first of those reports by id.
+    pub silent_reports: Vec<String>,
+    /// Reports per text repair.
+    pub repairs: Vec<(String, u64)>,
     /// Inputs skipped.
     pub skipped: u64,
     /// Grouping dimensions of `groups`.
@@ -278,6 +284,9 @@ impl Tables {
             years,
             reports_total: total,
             without_problems: agg.without_problems,
+            without_problems_headed: agg.without_problems_headed,
+            silent_reports: agg.silent_reports.clone(),
+            repairs: agg.repairs.iter().map(|(k, &n)| (k.clone(), n)).collect(),
             skipped,
             by: agg.by.clone(),
             frequency,
