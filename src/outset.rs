@@ -42,7 +42,7 @@ pub struct RunManifest {
     pub options: BTreeMap<String, serde_json::Value>,
     /// Checksum of `options`.
     pub options_checksum: String,
-    /// The model folder used.
+    /// The model folder used, or `<built-in model>`.
     pub model: String,
     /// Checksum of its `model.json`.
     pub model_checksum: String,

@@ -1,6 +1,7 @@
 //! Deciding which themes a statement carries: rules from the taxonomy, plus the trained linfa model, with the
 //! evidence sentence for every hit.
 
+pub mod builtin;
 pub mod card;
 pub mod dataset;
 pub mod evaluate;
@@ -127,11 +128,23 @@ impl Engine {
     /// # Errors
     /// See [`persist::load`]; also a taxonomy or dictionary that no longer parses.
     pub fn from_model_dir(dir: &Path) -> Result<(Engine, persist::ModelDir)> {
-        let m = persist::load(dir)?;
+        Self::from_model(dir, persist::load(dir)?)
+    }
+
+    /// Loads the model built into the binary (a copy of `models/default/` made at build time).
+    ///
+    /// # Errors
+    /// See [`builtin::load`].
+    pub fn builtin() -> Result<(Engine, persist::ModelDir)> {
+        Self::from_model(Path::new(builtin::ORIGIN), builtin::load()?)
+    }
+
+    /// An engine for a verified model; `origin` (its folder) names it in errors.
+    fn from_model(origin: &Path, m: persist::ModelDir) -> Result<(Engine, persist::ModelDir)> {
         // jieba's dictionary and the rule automata are the slow parts of start-up: built side by side.
         let (taxonomy, segmenter) = rayon::join(
-            || Taxonomy::parse(&dir.join(persist::THEMES_FILE), &m.themes_toml),
-            || Segmenter::new(&dir.join(persist::DICT_FILE), &m.userdict, &m.stopwords),
+            || Taxonomy::parse(&origin.join(persist::THEMES_FILE), &m.themes_toml),
+            || Segmenter::new(&origin.join(persist::DICT_FILE), &m.userdict, &m.stopwords),
         );
         let taxonomy = taxonomy?;
         let ids: Vec<&str> = taxonomy.themes.iter().map(|t| t.id.as_str()).collect();
@@ -143,7 +156,7 @@ impl Engine {
                 .collect::<Vec<_>>()
         {
             return Err(crate::error::Error::Model {
-                path: dir.to_path_buf(),
+                path: origin.to_path_buf(),
                 message: "theme ids differ from the taxonomy copy; retrain".into(),
             });
         }

@@ -99,7 +99,7 @@ pub struct ModelDir {
     /// Text of its stopword list.
     pub stopwords: String,
     /// The checksum of `model.json` (`sha256:…`), which also covers the hashes of the three texts. Set by
-    /// [`load`]; [`save`] computes its own.
+    /// [`load`] and [`from_texts`]; [`save`] computes its own.
     pub checksum: String,
 }
 
@@ -146,7 +146,54 @@ pub fn load(dir: &Path) -> Result<ModelDir> {
         )));
     }
     let text = std::fs::read_to_string(&path).map_err(|e| merr(format!("{MODEL_FILE}: {e}")))?;
-    let env: Envelope = serde_json::from_str(&text)
+    let (body, checksum) = parse_model_json(dir, &text)?;
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).map_err(|e| merr(format!("{name}: {e}")))
+    };
+    check(
+        dir,
+        ModelDir {
+            themes_toml: read(THEMES_FILE)?,
+            userdict: read(DICT_FILE)?,
+            stopwords: read(STOPWORDS_FILE)?,
+            body,
+            checksum,
+        },
+    )
+}
+
+/// Verifies a model given as texts (the files of a model folder, e.g. the copy built into the binary);
+/// `origin` names it in errors.
+///
+/// # Errors
+/// As [`load`], for everything but missing files.
+pub fn from_texts(
+    origin: &Path,
+    model_json: &str,
+    themes_toml: &str,
+    userdict: &str,
+    stopwords: &str,
+) -> Result<ModelDir> {
+    let (body, checksum) = parse_model_json(origin, model_json)?;
+    check(
+        origin,
+        ModelDir {
+            body,
+            themes_toml: themes_toml.to_string(),
+            userdict: userdict.to_string(),
+            stopwords: stopwords.to_string(),
+            checksum,
+        },
+    )
+}
+
+/// The body of a `model.json` text and its checksum, after checking format and checksum.
+fn parse_model_json(origin: &Path, text: &str) -> Result<(ModelBody, String)> {
+    let merr = |message: String| Error::Model {
+        path: origin.to_path_buf(),
+        message,
+    };
+    let env: Envelope = serde_json::from_str(text)
         .map_err(|e| merr(format!("{MODEL_FILE} is corrupt or truncated ({e})")))?;
     if env.format != FORMAT_VERSION {
         return Err(merr(format!(
@@ -163,15 +210,14 @@ pub fn load(dir: &Path) -> Result<ModelDir> {
     let mut body: ModelBody = serde_json::from_str(env.body.get())
         .map_err(|e| merr(format!("{MODEL_FILE} body does not parse ({e})")))?;
     body.classifier.vocab.rebuild_index();
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name)).map_err(|e| merr(format!("{name}: {e}")))
-    };
-    let m = ModelDir {
-        themes_toml: read(THEMES_FILE)?,
-        userdict: read(DICT_FILE)?,
-        stopwords: read(STOPWORDS_FILE)?,
-        body,
-        checksum: env.checksum.clone(),
+    Ok((body, actual))
+}
+
+/// Checks the companion texts against the hashes recorded in the model.
+fn check(origin: &Path, m: ModelDir) -> Result<ModelDir> {
+    let merr = |message: String| Error::Model {
+        path: origin.to_path_buf(),
+        message,
     };
     for (name, text, hash) in [
         (THEMES_FILE, &m.themes_toml, &m.body.taxonomy_hash),

@@ -1,12 +1,11 @@
 //! `shuzhi analyze`: checks its arguments, runs the library's batch run ([`shuzhi::batch`]) and writes the
 //! outputs ([`shuzhi::render`]).
 
-use super::common::init_threads;
 use super::common::options_checksum;
-use anyhow::{bail, Context, Result};
+use super::common::{init_threads, load_model, model_record};
+use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use shuzhi::batch::{self, Event, Inputs, Settings, Shard};
-use shuzhi::classify::Engine;
 use shuzhi::ingest::{self, IngestOptions};
 use shuzhi::outset::{OutputSet, RunManifest, MANIFEST_FORMAT};
 use shuzhi::render::jsonl::JsonlSink;
@@ -35,9 +34,9 @@ pub struct Args {
     /// Output folder.
     #[arg(long, default_value = "out")]
     pub out: PathBuf,
-    /// Model folder.
-    #[arg(long, default_value = "models/default")]
-    pub model: PathBuf,
+    /// Model folder [default: the model built into shuzhi, trained on the shipped corpus; see `shuzhi model`].
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -66,7 +65,7 @@ pub struct Args {
 struct Checked {
     batch: Settings,
     out: PathBuf,
-    model: PathBuf,
+    model: Option<PathBuf>,
     threads: usize,
     quiet: bool,
     excel: bool,
@@ -131,15 +130,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     // Loading the model and walking the folders do not depend on each other.
     let (engine, inputs) = rayon::join(
-        || Engine::from_model_dir(&args.model),
+        || load_model(args.model.as_deref()),
         || {
             let found = Inputs::gather(&args.batch);
             shuzhi::normalize::warm_up();
             found
         },
     );
-    let (engine, model) =
-        engine.with_context(|| format!("loading the model from {}", args.model.display()))?;
+    let (engine, model) = engine?;
     let inputs = inputs?;
     if inputs.sources.is_empty() && args.batch.shard.is_none() {
         for s in &inputs.skipped {
@@ -235,7 +233,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         skipped: errors.len() as u64,
         options_checksum: options_checksum(&options),
         options,
-        model: args.model.to_string_lossy().into_owned(),
+        model: model_record(args.model.as_deref()),
         model_checksum: model.checksum,
         shards: args.batch.shard.into_iter().collect(),
         files: Default::default(),

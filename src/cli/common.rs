@@ -6,6 +6,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use shuzhi::classify::dataset::{self, parse_years, Example};
 use shuzhi::classify::features::FeatureParams;
 use shuzhi::classify::model::{ModelParams, Solver};
+use shuzhi::classify::persist::ModelDir;
+use shuzhi::classify::Engine;
 use shuzhi::corpus::Corpus;
 use shuzhi::segment::Segmenter;
 use shuzhi::themes::Taxonomy;
@@ -69,6 +71,31 @@ pub fn check_threads(n: usize) -> usize {
         max
     } else {
         n
+    }
+}
+
+/// Loads the model of a `--model` flag: that folder, or the model built into shuzhi when the flag is absent.
+pub fn load_model(dir: Option<&Path>) -> Result<(Engine, ModelDir)> {
+    match dir {
+        Some(d) => Engine::from_model_dir(d)
+            .with_context(|| format!("loading the model from {}", d.display())),
+        None => Engine::builtin().context("loading the built-in model"),
+    }
+}
+
+/// How a `--model` flag's model is recorded in a run manifest: the folder, or `<built-in model>`.
+pub fn model_record(dir: Option<&Path>) -> String {
+    match dir {
+        Some(d) => d.to_string_lossy().into_owned(),
+        None => shuzhi::classify::builtin::ORIGIN.into(),
+    }
+}
+
+/// How a `--model` flag's model is named in messages.
+pub fn model_label(dir: Option<&Path>) -> String {
+    match dir {
+        Some(d) => d.display().to_string(),
+        None => "the built-in model".into(),
     }
 }
 

@@ -2,8 +2,7 @@
 //! taxonomy is missing.
 
 use super::common::init_threads;
-use anyhow::{Context, Result};
-use shuzhi::classify::Engine;
+use anyhow::Result;
 use shuzhi::corpus::Corpus;
 use shuzhi::discover::{self, Discovery};
 use std::path::PathBuf;
@@ -15,16 +14,17 @@ use std::process::ExitCode;
     after_help = "A statement is a candidate when no theme reaches its threshold or its best theme \
 probability is below --min-score. Candidates are vectorised (TF-IDF over their words), clustered with k-means \
 (k chosen by silhouette over 2..=min(8, n/3) unless --k is given) and each cluster is listed with its keywords, \
-size, years, units and three example statements.\n\nExamples:\n  shuzhi discover\n  shuzhi discover corpus/2024 \
+size, years, units and three example statements. Fewer than 6 candidates (too few to choose k), or candidates \
+that share no word, are listed whole as one group, with a note.\n\nExamples:\n  shuzhi discover\n  shuzhi discover corpus/2024 \
 corpus/2025 --k 5 --seed 7\n  shuzhi discover --min-score 0.5 --json > clusters.json"
 )]
 pub struct Args {
     /// Folders or files to look at.
     #[arg(default_value = "corpus")]
     paths: Vec<PathBuf>,
-    /// Model folder.
-    #[arg(long, default_value = "models/default")]
-    model: PathBuf,
+    /// Model folder [default: the built-in model].
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
     /// Number of clusters (default: chosen by silhouette).
     #[arg(long)]
     k: Option<usize>,
@@ -44,8 +44,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     init_threads(args.threads)?;
-    let (engine, _) = Engine::from_model_dir(&args.model)
-        .with_context(|| format!("loading the model from {}", args.model.display()))?;
+    let (engine, _) = super::common::load_model(args.model.as_deref())?;
     let Corpus { reports, skipped } = Corpus::load_paths(
         &args.paths,
         &engine.segmenter,

@@ -21,9 +21,10 @@ pub struct Args {
     /// Print one JSON object instead of the readable view.
     #[arg(long)]
     json: bool,
-    /// Model folder (taxonomy, dictionary and classifier); without one, rules of the built-in taxonomy only.
-    #[arg(long, default_value = "models/default")]
-    model: PathBuf,
+    /// Model folder (taxonomy, dictionary and classifier) [default: the built-in model]; if that folder holds
+    /// no usable model, rules of the built-in taxonomy only.
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -136,11 +137,11 @@ fn to_json<'a>(p: &'a Parsed, engine: &Engine) -> JsonReport<'a> {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut notes = Vec::new();
-    let engine = match Engine::from_model_dir(&args.model) {
+    let engine = match super::common::load_model(args.model.as_deref()) {
         Ok((e, _)) => e,
         Err(e) => {
             notes.push(format!(
-                "no usable model ({e}); themes from the built-in rules only"
+                "no usable model ({e:#}); themes from the built-in rules only"
             ));
             Engine {
                 taxonomy: shuzhi::themes::Taxonomy::builtin(),

@@ -5,7 +5,6 @@ use super::common::init_threads;
 use anyhow::{bail, Context, Result};
 use shuzhi::atomic::write_atomic;
 use shuzhi::classify::dataset::parse_years;
-use shuzhi::classify::Engine;
 use shuzhi::corpus::Corpus;
 use shuzhi::labels;
 use shuzhi::labelsheet;
@@ -43,9 +42,9 @@ pub struct ExportArgs {
     /// Folders or files (ids are relative to the folder, as in labels.jsonl).
     #[arg(default_value = "corpus")]
     paths: Vec<PathBuf>,
-    /// Model folder.
-    #[arg(long, default_value = "models/default")]
-    model: PathBuf,
+    /// Model folder [default: the built-in model].
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
     /// Sheet to write (.xlsx or .csv).
     #[arg(long)]
     out: PathBuf,
@@ -111,8 +110,7 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
             args.out.display()
         );
     }
-    let (engine, _) = Engine::from_model_dir(&args.model)
-        .with_context(|| format!("loading the model from {}", args.model.display()))?;
+    let (engine, _) = super::common::load_model(args.model.as_deref())?;
     let Corpus {
         mut reports,
         skipped,

@@ -1,8 +1,8 @@
 //! `shuzhi merge`: combine the outputs of `analyze --shard` runs into exactly the files one run gives.
 
+use super::common::{load_model, model_label, model_record};
 use anyhow::{bail, Context, Result};
 use shuzhi::aggregate::Aggregate;
-use shuzhi::classify::Engine;
 use shuzhi::outset::{check_mergeable, OutputSet, RunManifest, MANIFEST_FORMAT};
 use shuzhi::render::{self, csv_out, jsonl, tables::Tables};
 use std::path::PathBuf;
@@ -20,17 +20,16 @@ pub struct Args {
     /// Where to write the merged outputs.
     #[arg(long, default_value = "out")]
     out: PathBuf,
-    /// Model folder (for the taxonomy's names), the one the shards used.
-    #[arg(long, default_value = "models/default")]
-    model: PathBuf,
+    /// Model folder (for the taxonomy's names), the one the shards used [default: the built-in model].
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
     /// Write CSV files with a UTF-8 BOM.
     #[arg(long)]
     excel: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let (engine, model) = Engine::from_model_dir(&args.model)
-        .with_context(|| format!("loading the model from {}", args.model.display()))?;
+    let (engine, model) = load_model(args.model.as_deref())?;
     // Every shard is checked before anything is written.
     let mut sets = Vec::new();
     for d in &args.dirs {
@@ -47,7 +46,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if sets[0].1.model_checksum != model.checksum {
         bail!(
             "the shards were analysed with another model than {}",
-            args.model.display()
+            model_label(args.model.as_deref())
         );
     }
     let mut merged: Option<Aggregate> = None;
@@ -97,7 +96,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if ids != agg.themes {
         bail!(
             "the shards were analysed with another taxonomy than {}",
-            args.model.display()
+            model_label(args.model.as_deref())
         );
     }
     let set = OutputSet::begin(&args.out)?;
@@ -128,7 +127,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         skipped: errors.len() as u64,
         options: first.options.clone(),
         options_checksum: first.options_checksum.clone(),
-        model: args.model.to_string_lossy().into_owned(),
+        model: model_record(args.model.as_deref()),
         model_checksum: model.checksum,
         // The shards together are the whole corpus.
         shards: Vec::new(),

@@ -9,11 +9,12 @@ mod evaluate;
 mod inspect;
 mod label;
 mod merge;
+mod model;
 mod segment;
 mod train;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Exit code: nothing could be done (model missing, bad configuration).
@@ -21,10 +22,19 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Exit code: finished, but some inputs were skipped.
 pub const EXIT_SKIPPED: u8 = 3;
 
+/// `--version`: the version and the model built in (what the commands use without `--model`).
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\nbuilt-in model: default (models/default at build time), ",
+    env!("SHUZHI_MODEL_CHECKSUM"),
+    "\n`shuzhi model` shows its themes and training data"
+);
+
 #[derive(Parser)]
 #[command(
     name = "shuzhi",
     version,
+    long_version = LONG_VERSION,
     about = "Mine Chinese Party-building work reports (述职报告) for recurring problem themes",
     long_about = "shuzhi reads 党组织书记抓基层党建工作述职报告 and similar reports (.txt, .md, .docx in UTF-8, \
 GB18030 or UTF-16; PDF with a text layer; .doc and .wps through LibreOffice), splits them into sections and statements, classifies problem statements into themes and \
@@ -48,6 +58,32 @@ enum Command {
     Label(label::Args),
     Compare(compare::Args),
     Discover(discover::Args),
+    Model(model::Args),
+    Completions(CompletionsArgs),
+    Man(ManArgs),
+}
+
+/// Print a shell completion script.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  shuzhi completions bash > ~/.local/share/bash-completion/completions/shuzhi\n  \
+shuzhi completions zsh > ~/.zfunc/_shuzhi      # with fpath+=~/.zfunc before compinit\n  \
+shuzhi completions fish > ~/.config/fish/completions/shuzhi.fish"
+)]
+struct CompletionsArgs {
+    /// The shell.
+    shell: clap_complete::Shell,
+}
+
+/// Print the manual page (roff), or write one page per command into a folder.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  shuzhi man | man -l -\n  shuzhi man --out man/   # shuzhi.1, shuzhi-analyze.1, …"
+)]
+struct ManArgs {
+    /// Write shuzhi.1 and a page per command (shuzhi-analyze.1, …) into this folder instead.
+    #[arg(long, value_name = "DIR")]
+    out: Option<std::path::PathBuf>,
 }
 
 /// Parses the command line and runs the command.
@@ -64,5 +100,33 @@ pub fn run() -> Result<ExitCode> {
         Command::Label(a) => label::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Discover(a) => discover::run(a),
+        Command::Model(a) => model::run(a),
+        Command::Completions(a) => {
+            clap_complete::generate(
+                a.shell,
+                &mut Cli::command(),
+                "shuzhi",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man(a) => man(a),
     }
+}
+
+fn man(args: ManArgs) -> Result<ExitCode> {
+    use anyhow::Context;
+    let cmd = Cli::command();
+    match args.out {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            clap_mangen::generate_to(cmd, &dir)
+                .with_context(|| format!("writing manual pages to {}", dir.display()))?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,40 @@
+//! Build script: the default model in `models/default/` is compiled into the binary (see
+//! `src/classify/builtin.rs`). Cargo reruns this script, and recompiles the crate, whenever one of the model's
+//! files changes, so a retrained `models/default` is what the next build embeds. The checksum recorded in
+//! `model.json` is handed to the code for `--version`; the model itself is verified when it is loaded.
+
+use std::path::Path;
+
+const FILES: [&str; 5] = [
+    "model.json",
+    "themes.toml",
+    "userdict.txt",
+    "stopwords.txt",
+    "MODEL.md",
+];
+
+fn main() {
+    let dir = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"))
+        .join("models")
+        .join("default");
+    for f in FILES {
+        println!("cargo:rerun-if-changed={}", dir.join(f).display());
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+    let model = dir.join("model.json");
+    let text = std::fs::read_to_string(&model).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; the default model is built into shuzhi: train it with \
+             `shuzhi train --out models/default` first",
+            model.display()
+        )
+    });
+    // The envelope starts with {"format":N,"checksum":"sha256:…","body":…}; no JSON parser needed here.
+    let checksum = text
+        .split_once("\"checksum\":\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(c, _)| c)
+        .filter(|c| c.starts_with("sha256:"))
+        .unwrap_or_else(|| panic!("{}: no checksum in the envelope", model.display()));
+    println!("cargo:rustc-env=SHUZHI_MODEL_CHECKSUM={checksum}");
+}
