@@ -239,7 +239,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         files: Default::default(),
     })?;
     if !args.quiet {
-        eprint!("{}", markdown::terminal(&tables, 13));
+        eprint!("{}", markdown::terminal(&tables));
         eprintln!("outputs written to {}", args.out.display());
     }
     Ok(if errors.is_empty() {

@@ -9,12 +9,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
 
-/// Line colours by taxonomy position (cycled when a taxonomy has more themes).
-const PALETTE: [&str; 13] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-    "#bcbd22", "#393b79", "#7f7f7f", "#b15928", "#111111",
-];
-
 /// Sequential scale (light → dark) for shares in tables and the heatmap.
 const SCALE: [(f64, f64, f64); 5] = [
     (255.0, 247.0, 236.0),
@@ -73,10 +67,11 @@ td.yr{text-align:right;font-size:12px;white-space:nowrap;font-variant-numeric:ta
 figure{margin:8px 0}
 figure svg{max-width:100%;height:auto;display:block}
 figcaption{color:var(--muted);font-size:12.5px}
-.legend{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:4px 18px;font-size:12.5px;margin:8px 0}
-.legend div{display:flex;align-items:flex-start;gap:6px}
-.legend svg{flex:none;margin-top:5px}
-.legend b{font-weight:600}
+.sm-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:10px 12px;margin:8px 0}
+.sm{border:1px solid var(--line);border-radius:5px;padding:6px 8px 2px;background:#fff;break-inside:avoid}
+.sm-h{font-size:12.5px;line-height:1.35;height:2.7em;overflow:hidden;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical}
+.sm-h b{font-weight:600;color:var(--muted)}
+.sm svg{width:100%;height:auto;display:block}
 .heat td.h{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;min-width:4.5em}
 .scale{display:inline-block;width:160px;height:10px;vertical-align:middle;border:1px solid var(--line);background:linear-gradient(90deg,rgb(255,247,236),rgb(253,212,158),rgb(252,141,89),rgb(215,48,31),rgb(127,0,0))}
 .bar{display:inline-block;height:9px;background:#e57373;vertical-align:middle;margin-right:6px}
@@ -210,15 +205,22 @@ fn clip(s: &str, size: f64, max_px: f64) -> String {
 /// Fixed colour and key number (1-based, taxonomy order) of each theme.
 struct Styles<'a> {
     themes: &'a [ThemeInfo],
+    colours: Vec<String>,
 }
 
 impl Styles<'_> {
     fn index(&self, id: &str) -> Option<usize> {
         self.themes.iter().position(|t| t.id == id)
     }
-    fn colour(&self, id: &str) -> &'static str {
+    fn new(themes: &[ThemeInfo]) -> Styles<'_> {
+        Styles {
+            themes,
+            colours: super::palette::palette(themes.len()),
+        }
+    }
+    fn colour(&self, id: &str) -> &str {
         self.index(id)
-            .map_or("#555555", |i| PALETTE[i % PALETTE.len()])
+            .map_or("#555555", |i| self.colours[i].as_str())
     }
     fn dash(&self, id: &str) -> &'static str {
         match self.themes.iter().find(|t| t.id == id) {
@@ -484,26 +486,15 @@ fn frequency_table(s: &mut String, t: &Tables) {
     );
 }
 
-fn legend_swatch(colour: &str, dash: &str, bold: bool) -> String {
-    format!(
-        "<svg width=\"34\" height=\"10\" aria-hidden=\"true\"><line x1=\"1\" y1=\"5\" x2=\"33\" y2=\"5\" stroke=\"{colour}\" \
-         stroke-width=\"{}\"{dash}/></svg>",
-        if bold { 3 } else { 2 }
-    )
-}
-
-/// Tick step and axis maximum (both shares) for a largest value `max`.
-fn axis(max: f64) -> (f64, f64) {
+/// Tick step and axis maximum (both shares) for a largest value `max`, with at most `most` intervals.
+fn axis(max: f64, most: f64) -> (f64, f64) {
     let max = if max.is_finite() && max > 0.0 {
         max.min(1.0)
     } else {
-        0.0
+        0.1
     };
-    if max == 0.0 {
-        return (0.02, 0.1);
-    }
     for step in [0.01, 0.02, 0.05, 0.1, 0.2, 0.25] {
-        if max / step <= 8.0 {
+        if max / step <= most {
             let top = ((max / step) - 1e-9).ceil().max(1.0) * step;
             return (step, top);
         }
@@ -511,29 +502,12 @@ fn axis(max: f64) -> (f64, f64) {
     (0.25, 1.0)
 }
 
-/// Label positions for sorted wanted positions `want`: at least `gap` apart, within `lo..=hi` when they fit,
-/// each as close to its wish as that allows.
-fn spread(want: &[f64], gap: f64, lo: f64, hi: f64) -> Vec<f64> {
-    let mut out: Vec<f64> = Vec::with_capacity(want.len());
-    for (j, &w) in want.iter().enumerate() {
-        let floor = if j == 0 { lo } else { out[j - 1] + gap };
-        out.push(w.max(floor));
-    }
-    for j in (0..out.len()).rev() {
-        let ceil = if j + 1 == out.len() {
-            hi
-        } else {
-            out[j + 1] - gap
-        };
-        out[j] = out[j].min(ceil);
-    }
-    out
-}
-
-fn line_chart(s: &mut String, t: &Tables) {
-    let st = Styles { themes: &t.themes };
-    let (w, h) = (1000.0_f64, 440.0_f64);
-    let (ml, mr, mt, mb) = (58.0, 46.0, 16.0, 40.0);
+/// One small chart per theme, all on the same vertical scale, in a grid that wraps with the page width:
+/// readable with any number of themes, where one plot with a line per theme is not.
+fn small_multiples(s: &mut String, t: &Tables) {
+    let st = Styles::new(&t.themes);
+    let (w, h) = (260.0_f64, 132.0_f64);
+    let (ml, mr, mt, mb) = (34.0, 40.0, 8.0, 22.0);
     let (pw, ph) = (w - ml - mr, h - mt - mb);
     let max = t
         .frequency
@@ -542,7 +516,9 @@ fn line_chart(s: &mut String, t: &Tables) {
         .map(|r| r.share)
         .filter(|v| v.is_finite())
         .fold(0.0_f64, f64::max);
-    let (step, top) = axis(max);
+    // Four intervals at most: the panels are small.
+    let (step, top) = axis(max, 4.0);
+    let ticks = (top / step).round() as usize;
     let n = t.years.len();
     let x = |i: usize| {
         ml + if n > 1 {
@@ -552,149 +528,116 @@ fn line_chart(s: &mut String, t: &Tables) {
         }
     };
     let y = |v: f64| mt + ph - ph * (v.clamp(0.0, top) / top);
-    let _ = write!(
-        s,
-        "<figure><svg viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-labelledby=\"trend-title\" \
-         font-size=\"12\" font-family=\"inherit\"><title id=\"trend-title\">各主题提及率年度走势</title>"
-    );
-    let ticks = (top / step).round() as usize;
-    for k in 0..=ticks {
-        let v = step * k as f64;
-        let yy = y(v);
-        let _ = write!(
-            s,
-            "<line x1=\"{ml}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"{}\" stroke-width=\"1\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#616e7c\">{:.0}%</text>",
-            ml + pw,
-            if k == 0 { "#9aa5b1" } else { "#e4e7eb" },
-            ml - 8.0,
-            yy + 4.0,
-            v * 100.0
-        );
-    }
-    for (i, yr) in t.years.iter().enumerate() {
-        let xx = x(i);
-        let _ = write!(
-            s,
-            "<line x1=\"{xx:.1}\" y1=\"{:.1}\" x2=\"{xx:.1}\" y2=\"{:.1}\" stroke=\"#9aa5b1\"/>\
-             <text x=\"{xx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#3e4c59\">{yr}</text>",
-            mt + ph,
-            mt + ph + 5.0,
-            mt + ph + 20.0
-        );
-    }
-    let _ = write!(
-        s,
-        "<text x=\"14\" y=\"{:.1}\" transform=\"rotate(-90 14 {:.1})\" text-anchor=\"middle\" fill=\"#616e7c\">提及率（占当年报告 %）</text>\
-         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#616e7c\">年份</text>",
-        mt + ph / 2.0,
-        mt + ph / 2.0,
-        ml + pw / 2.0,
-        h - 4.0
-    );
-    // Lines, thin ones first so that significant (thick) lines stay on top.
     let sig: BTreeSet<&str> = t
         .trends
         .iter()
         .filter(|r| r.significant)
         .map(|r| r.theme.as_str())
         .collect();
-    let mut order: Vec<&ThemeInfo> = t.themes.iter().collect();
-    order.sort_by_key(|th| sig.contains(th.id.as_str()));
-    let mut ends: Vec<(f64, usize, &'static str)> = Vec::new();
-    for th in order {
+    // Problem themes first, then causes; within a family in taxonomy order (the panel number, 1-based).
+    let mut order: Vec<(usize, &ThemeInfo)> = t.themes.iter().enumerate().collect();
+    order.sort_by_key(|(k, th)| (th.family == "cause", *k));
+    s.push_str("<figure><div class=\"sm-grid\">");
+    for (k, th) in order {
         let colour = st.colour(&th.id);
-        let dash = st.dash(&th.id);
-        let width = if sig.contains(th.id.as_str()) {
-            3.2
-        } else {
-            1.8
-        };
+        let significant = sig.contains(th.id.as_str());
+        let _ = write!(
+            s,
+            "<div class=\"sm\"><div class=\"sm-h\" title=\"{}（{}，{}）\"><b>{}</b> {}{}</div>\
+             <svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{} 各年提及率\" font-size=\"11\" font-family=\"inherit\">\
+             <rect x=\"{ml}\" y=\"{mt}\" width=\"{pw}\" height=\"{ph}\" fill=\"#f7f9fb\"/>",
+            esc(&th.name),
+            esc(&th.id),
+            esc(family_zh(&th.family)),
+            k + 1,
+            esc(&th.name),
+            if significant {
+                " <span class=\"sig\">显著</span>"
+            } else {
+                ""
+            },
+            esc(&th.name),
+        );
+        for j in 0..=ticks {
+            let v = step * j as f64;
+            let yy = y(v);
+            let _ = write!(
+                s,
+                "<line x1=\"{ml}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"{}\" stroke-width=\"1\"/>",
+                ml + pw,
+                if j == 0 { "#9aa5b1" } else { "#e4e7eb" },
+            );
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#616e7c\">{:.0}%</text>",
+                ml - 4.0,
+                yy + 4.0,
+                v * 100.0
+            );
+        }
+        for (i, yr) in t.years.iter().enumerate() {
+            // First and last year always; the others when they fit (about 34 px a label).
+            let every = ((n as f64 * 34.0 / pw).ceil() as usize).max(1);
+            if i == 0 || i + 1 == n || (i % every == 0 && n - 1 - i >= every) {
+                let _ = write!(
+                    s,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#3e4c59\">{yr}</text>",
+                    x(i),
+                    mt + ph + 15.0
+                );
+            }
+        }
         let pts: Vec<(usize, i32, f64)> = t
             .years
             .iter()
             .enumerate()
             .filter_map(|(i, &yr)| share_of(t, &th.id, Some(yr)).map(|v| (i, yr, v)))
             .collect();
-        if pts.is_empty() {
-            continue;
-        }
-        let _ = write!(s, "<g><title>{}（{}）</title>", esc(&th.name), esc(&th.id));
-        let path: Vec<String> = pts
-            .iter()
-            .map(|&(i, _, v)| format!("{:.1},{:.1}", x(i), y(v)))
-            .collect();
-        let _ = write!(
-            s,
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\" stroke-linejoin=\"round\"{dash}/>",
-            path.join(" ")
-        );
-        for &(i, yr, v) in &pts {
+        if !pts.is_empty() {
+            let path: Vec<String> = pts
+                .iter()
+                .map(|&(i, _, v)| format!("{:.1},{:.1}", x(i), y(v)))
+                .collect();
             let _ = write!(
                 s,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#fff\" stroke=\"{colour}\" stroke-width=\"1.6\">\
-                 <title>{} {yr}：{}</title></circle>",
-                x(i),
-                y(v),
-                esc(&th.name),
-                pct(v)
+                "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{}\" stroke-linejoin=\"round\"{}/>",
+                path.join(" "),
+                if significant { 3.2 } else { 2.2 },
+                st.dash(&th.id)
             );
-        }
-        s.push_str("</g>");
-        if let (Some(&(i, _, v)), Some(k)) = (pts.last(), st.index(&th.id)) {
-            if i + 1 == n {
-                ends.push((y(v), k + 1, colour));
+            for &(i, yr, v) in &pts {
+                let _ = write!(
+                    s,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.6\" fill=\"#fff\" stroke=\"{colour}\" stroke-width=\"1.6\">\
+                     <title>{} {yr}：{}</title></circle>",
+                    x(i),
+                    y(v),
+                    esc(&th.name),
+                    pct(v)
+                );
+            }
+            if let Some(&(i, _, v)) = pts.last() {
+                let _ = write!(
+                    s,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\" font-weight=\"700\">{}</text>",
+                    x(i) + 5.0,
+                    y(v) + 4.0,
+                    pct(v)
+                );
             }
         }
+        s.push_str("</svg></div>");
     }
-    // Key numbers at the line ends, pushed apart so they do not overlap.
-    ends.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    let placed = spread(
-        &ends.iter().map(|e| e.0).collect::<Vec<_>>(),
-        12.0,
-        mt,
-        mt + ph + 4.0,
+    let _ = write!(
+        s,
+        "</div><figcaption>每个小图为一个主题在各年报告中的提及率（占当年报告 %），所有小图纵轴刻度相同（0–{:.0}%），高低可直接比较；\
+         实线为“问题”类，虚线为“原因”类；粗线和“显著”表示年度变化显著（p&lt;0.05）；线端数字为末年提及率。</figcaption></figure>",
+        top * 100.0
     );
-    for (e, yy) in ends.iter().zip(&placed) {
-        let _ = write!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{}\" font-weight=\"700\" font-size=\"11\">{}</text>",
-            ml + pw + 6.0,
-            yy + 4.0,
-            e.2,
-            e.1
-        );
-    }
-    s.push_str("</svg>");
-    s.push_str("<figcaption>每条线为一个主题在各年报告中的提及率；实线为“问题”类，虚线为“原因”类；粗线表示年度变化显著（p&lt;0.05）。线端数字对应下方图例编号。</figcaption></figure>");
-    s.push_str("<div class=\"legend\">");
-    for (k, th) in t.themes.iter().enumerate() {
-        let last = t.years.last().and_then(|&yr| share_of(t, &th.id, Some(yr)));
-        let _ = write!(
-            s,
-            "<div>{}<span><b>{}</b> {}（{}）{}{}</span></div>",
-            legend_swatch(
-                st.colour(&th.id),
-                st.dash(&th.id),
-                sig.contains(th.id.as_str())
-            ),
-            k + 1,
-            esc(&th.name),
-            esc(family_zh(&th.family)),
-            last.map(|v| format!(" · 末年 {}", pct(v)))
-                .unwrap_or_default(),
-            if sig.contains(th.id.as_str()) {
-                " <span class=\"sig\">显著</span>"
-            } else {
-                ""
-            }
-        );
-    }
-    s.push_str("</div>");
 }
 
 fn bar_chart(s: &mut String, t: &Tables) {
-    let st = Styles { themes: &t.themes };
+    let st = Styles::new(&t.themes);
     let rows = t.ranked();
     let size = 12.0;
     let label_w = rows
@@ -712,7 +655,7 @@ fn bar_chart(s: &mut String, t: &Tables) {
         .map(|r| r.share)
         .filter(|v| v.is_finite())
         .fold(0.0_f64, f64::max);
-    let (step, top) = axis(max);
+    let (step, top) = axis(max, 8.0);
     let _ = write!(
         s,
         "<figure><svg viewBox=\"0 0 {w:.0} {h:.0}\" width=\"{w:.0}\" height=\"{h:.0}\" role=\"img\" aria-labelledby=\"bar-title\" \
@@ -767,7 +710,7 @@ fn chart(s: &mut String, t: &Tables) {
     if t.reports_total == 0 || t.themes.is_empty() {
         s.push_str("<p class=\"empty\">没有可绘制的数据。</p>");
     } else if t.years.len() >= 2 {
-        line_chart(s, t);
+        small_multiples(s, t);
     } else {
         if t.years.is_empty() {
             s.push_str("<p class=\"note\">报告均无年份信息，无法显示年度走势；下图为全部报告的提及率。</p>");
@@ -1241,22 +1184,14 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn end_labels_do_not_overlap() {
-        let p = spread(&[10.0, 10.0, 50.0, 100.0, 100.0, 100.0], 12.0, 0.0, 104.0);
-        assert_eq!(p[0], 10.0);
-        assert_eq!(p[1], 22.0);
-        assert_eq!(p[2], 50.0);
-        assert_eq!(p[5], 104.0);
-        assert!(p.windows(2).all(|w| w[1] - w[0] >= 12.0 - 1e-9));
-    }
-
-    #[test]
     fn axis_is_sane() {
-        assert_eq!(axis(0.0), (0.02, 0.1));
-        let (step, top) = axis(0.63);
+        assert_eq!(axis(0.0, 8.0), (0.02, 0.1));
+        let (step, top) = axis(0.63, 8.0);
         assert!((0.63..=0.8).contains(&top) && step == 0.1);
-        let (_, top) = axis(1.0);
+        assert_eq!(axis(0.63, 4.0), (0.2, 0.8));
+        let (_, top) = axis(1.0, 8.0);
         assert!(top >= 1.0);
-        assert_eq!(axis(f64::NAN), (0.02, 0.1));
+        assert_eq!(axis(f64::NAN, 8.0), (0.02, 0.1));
+        assert_eq!(axis(0.0, 4.0), (0.05, 0.1));
     }
 }

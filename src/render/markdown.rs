@@ -165,15 +165,15 @@ fn md_escape(v: &str) -> String {
     out
 }
 
-/// A compact table for the terminal.
-pub fn terminal(t: &Tables, top: usize) -> String {
+/// A compact table for the terminal: every theme of the taxonomy, most frequent first.
+pub fn terminal(t: &Tables) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{} reports, {} skipped. Top themes (reports raising them):",
+        "{} reports, {} skipped. Themes (reports raising them):",
         t.reports_total, t.skipped
     );
-    for r in t.ranked().into_iter().take(top) {
+    for r in t.ranked() {
         let _ = writeln!(
             s,
             "  {:<28} {:>6} {:>7}  {:<16} {}",

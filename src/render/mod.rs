@@ -4,6 +4,7 @@ pub mod csv_out;
 pub mod html;
 pub mod jsonl;
 pub mod markdown;
+pub mod palette;
 pub mod tables;
 pub mod xlsx;
 
