@@ -4,6 +4,8 @@
 //! Clustering is deterministic for a given seed: k-means++ seeding is done here with a seeded generator
 //! and handed to linfa as precomputed centroids; the best of several restarts (lowest inertia) is kept.
 //! When `k` is not given it is chosen by the mean silhouette (cosine distance) over `2..=min(8, n/3)`.
+//! Small corpora are where a new theme first shows, so too few candidates for that choice (fewer than
+//! [`MIN_TO_CHOOSE_K`]), or candidates sharing no word, are listed as one group with a note, never an error.
 
 use crate::classify::Engine;
 use crate::error::{Error, Result};
@@ -16,6 +18,9 @@ use linfa_clustering::{KMeans, KMeansInit};
 use ndarray::{Array1, Array2};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Fewer candidates than this cannot have k chosen by silhouette (it needs at least two clusters of three).
+pub const MIN_TO_CHOOSE_K: usize = 6;
 
 /// A problem or cause statement the model could not place.
 #[derive(Debug, Clone, Serialize)]
@@ -52,7 +57,7 @@ pub struct Cluster {
     pub units: Vec<String>,
     /// Reports they come from (sorted, unique).
     pub reports: Vec<String>,
-    /// Up to three statements closest to the cluster's centre.
+    /// The statements closest to the cluster's centre: up to three, or all of a group listed whole.
     pub examples: Vec<Candidate>,
     /// Mean silhouette of the cluster's members.
     pub silhouette: f64,
@@ -73,6 +78,9 @@ pub struct Discovery {
     pub silhouette: f64,
     /// Clusters, largest first.
     pub clusters: Vec<Cluster>,
+    /// Why the candidates were not clustered as asked (too few to choose k, no shared words, none at all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Problem and cause statements with no theme above its threshold, or whose best probability is below
@@ -282,37 +290,79 @@ pub fn silhouettes(dist: &Array2<f64>, labels: &Array1<usize>, k: usize) -> Vec<
         .collect()
 }
 
-/// Clusters the candidates; `k = None` chooses it by silhouette over `2..=min(8, n/3)`.
+/// Clusters the candidates; `k = None` chooses it by silhouette over `2..=min(8, n/3)`. Too few candidates
+/// to choose k, or candidates that share no word, give one group holding every candidate, with a note.
 ///
 /// # Errors
-/// [`Error::Invalid`] when there are too few candidates for two clusters, or `k` exceeds their number.
+/// [`Error::Invalid`] when a given `k` is 0 or exceeds the number of candidates.
 pub fn cluster(cands: Vec<Candidate>, k: Option<usize>, seed: u64) -> Result<Discovery> {
     let n = cands.len();
+    if let Some(k) = k {
+        if k < 1 || k > n {
+            return Err(Error::Invalid(format!(
+                "--k {k}: there are {n} candidate statements"
+            )));
+        }
+    }
+    let listed = |clusters: Vec<Cluster>, note: String| Discovery {
+        statements: 0,
+        candidates: n,
+        k: clusters.len(),
+        k_chosen: false,
+        silhouette: 0.0,
+        clusters,
+        note: Some(note),
+    };
+    if n == 0 {
+        return Ok(listed(
+            Vec::new(),
+            "every problem and cause statement has a theme: nothing to cluster".into(),
+        ));
+    }
     let docs: Vec<Vec<String>> = cands.iter().map(|c| c.tokens.clone()).collect();
     let min_df = if n >= 20 { 2 } else { 1 };
     let (x, terms, df) = tfidf(&docs, min_df);
-    if terms.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{n} candidate statements share no words to cluster on"
-        )));
+    let idf: Vec<f64> = df
+        .iter()
+        .map(|&d| ((1.0 + n as f64) / (1.0 + d as f64)).ln() + 1.0)
+        .collect();
+    let index: HashMap<&str, usize> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
+    let one_group = || {
+        let members: Vec<usize> = (0..n).collect();
+        let centre = x
+            .mean_axis(ndarray::Axis(0))
+            .unwrap_or_else(|| Array1::zeros(x.ncols()))
+            .insert_axis(ndarray::Axis(0));
+        let sil = vec![0.0; n];
+        vec![describe(
+            &cands, &members, &x, &centre, 0, &sil, &terms, &index, &idf, n,
+        )]
+    };
+    let nothing_shared = terms.is_empty() || (min_df == 1 && df.iter().all(|&d| d < 2));
+    if nothing_shared {
+        return Ok(listed(
+            one_group(),
+            format!("the {n} candidate statements share no words to cluster on; all are listed"),
+        ));
+    }
+    if k.is_none() && n < MIN_TO_CHOOSE_K {
+        return Ok(listed(
+            one_group(),
+            format!(
+                "{n} candidate statements: too few to choose the number of clusters (that needs at least \
+                 {MIN_TO_CHOOSE_K}); all are listed as one group; give --k to split them"
+            ),
+        ));
     }
     let dist = distances(&x);
     let (k, chosen) = match k {
-        Some(k) => {
-            if k < 1 || k > n {
-                return Err(Error::Invalid(format!(
-                    "--k {k}: there are {n} candidate statements"
-                )));
-            }
-            (k, false)
-        }
+        Some(k) => (k, false),
         None => {
             let hi = 8.min(n / 3);
-            if hi < 2 {
-                return Err(Error::Invalid(format!(
-                    "{n} candidate statements: too few to choose k (need at least 6, or give --k)"
-                )));
-            }
             let mut best = (2, f64::NEG_INFINITY);
             for k in 2..=hi {
                 let (labels, _) = kmeans(&x, k, seed)?;
@@ -327,20 +377,7 @@ pub fn cluster(cands: Vec<Candidate>, k: Option<usize>, seed: u64) -> Result<Dis
     };
     let (labels, cents) = kmeans(&x, k, seed)?;
     let sil = silhouettes(&dist, &labels, k);
-    let mean_sil = if n > 0 {
-        sil.iter().sum::<f64>() / n as f64
-    } else {
-        0.0
-    };
-    let idf: Vec<f64> = df
-        .iter()
-        .map(|&d| ((1.0 + n as f64) / (1.0 + d as f64)).ln() + 1.0)
-        .collect();
-    let index: HashMap<&str, usize> = terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.as_str(), i))
-        .collect();
+    let mean_sil = sil.iter().sum::<f64>() / n as f64;
     let mut clusters = Vec::new();
     for c in 0..k {
         let members: Vec<usize> = (0..n).filter(|&i| labels[i] == c).collect();
@@ -348,7 +385,7 @@ pub fn cluster(cands: Vec<Candidate>, k: Option<usize>, seed: u64) -> Result<Dis
             continue;
         }
         clusters.push(describe(
-            &cands, &members, &x, &cents, c, &sil, &terms, &index, &idf,
+            &cands, &members, &x, &cents, c, &sil, &terms, &index, &idf, 3,
         ));
     }
     clusters.sort_by(|a, b| {
@@ -363,6 +400,7 @@ pub fn cluster(cands: Vec<Candidate>, k: Option<usize>, seed: u64) -> Result<Dis
         k_chosen: chosen,
         silhouette: mean_sil,
         clusters,
+        note: None,
     })
 }
 
@@ -377,6 +415,7 @@ fn describe(
     terms: &[String],
     index: &HashMap<&str, usize>,
     idf: &[f64],
+    max_examples: usize,
 ) -> Cluster {
     // Keywords: share of the cluster's statements holding the term × its IDF over all candidates.
     let mut cdf = vec![0usize; terms.len()];
@@ -418,7 +457,7 @@ fn describe(
     by_centre.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     let examples = by_centre
         .iter()
-        .take(3)
+        .take(max_examples)
         .map(|&(_, i)| cands[i].clone())
         .collect();
     Cluster {
@@ -486,5 +525,47 @@ mod tests {
             a.clusters.iter().map(|c| &c.keywords).collect::<Vec<_>>(),
             b.clusters.iter().map(|c| &c.keywords).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn too_few_to_choose_k_are_listed_as_one_group() {
+        let c: Vec<Candidate> = (0..5)
+            .map(|i| cand(&format!("网络舆情 引导 能力 弱 丙{i}")))
+            .collect();
+        let d = cluster(c, None, 7).unwrap();
+        assert_eq!((d.k, d.candidates, d.clusters.len()), (1, 5, 1));
+        assert_eq!(d.clusters[0].size, 5);
+        assert_eq!(d.clusters[0].examples.len(), 5, "every candidate listed");
+        assert!(d.clusters[0].keywords.contains(&"网络舆情".to_string()));
+        assert!(
+            d.note.as_deref().unwrap().contains("too few"),
+            "{:?}",
+            d.note
+        );
+    }
+
+    #[test]
+    fn given_k_still_splits_a_small_set() {
+        let mut c = Vec::new();
+        for i in 0..3 {
+            c.push(cand(&format!("智慧党建 平台 使用率 低 甲{i}")));
+            c.push(cand(&format!("意识形态 网络舆情 引导 弱 乙{i}")));
+        }
+        c.truncate(5);
+        let d = cluster(c, Some(2), 7).unwrap();
+        assert_eq!(d.clusters.len(), 2);
+        assert!(d.note.is_none());
+        assert!(cluster(vec![cand("甲 乙 丙")], Some(2), 7).is_err());
+    }
+
+    #[test]
+    fn nothing_or_nothing_shared_is_not_an_error() {
+        let d = cluster(Vec::new(), None, 7).unwrap();
+        assert!(d.clusters.is_empty() && d.note.is_some());
+        let c = vec![cand("甲甲 乙乙"), cand("丙丙 丁丁"), cand("戊戊 己己")];
+        let d = cluster(c, None, 7).unwrap();
+        assert_eq!(d.clusters.len(), 1);
+        assert_eq!(d.clusters[0].examples.len(), 3);
+        assert!(d.note.as_deref().unwrap().contains("share no words"));
     }
 }

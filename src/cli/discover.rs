@@ -64,14 +64,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn print_text(d: &Discovery) {
-    println!(
+    if let Some(note) = &d.note {
+        println!(
+            "{} of {} problem and cause statements have no theme.\nnote: {note}\n",
+            d.candidates, d.statements
+        );
+    } else {
+        println!(
         "{} of {} problem and cause statements have no theme; {} clusters ({}), mean silhouette {:.3}\n",
         d.candidates,
         d.statements,
         d.k,
         if d.k_chosen { "k chosen by silhouette" } else { "k given" },
-        d.silhouette
-    );
+            d.silhouette
+        );
+    }
     for (i, c) in d.clusters.iter().enumerate() {
         let years: Vec<String> = c.years.iter().map(|(y, n)| format!("{y}:{n}")).collect();
         println!(
