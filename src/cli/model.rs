@@ -32,7 +32,7 @@ pub struct Args {
 struct Description<'a> {
     /// "default" for the built-in model, else the folder's name.
     name: String,
-    /// "built-in (copied from models/default at build time)" or the folder.
+    /// "built in (copied from models/default when this shuzhi was built)" or the folder.
     source: String,
     checksum: &'a str,
     format: u32,
