@@ -401,3 +401,74 @@ fn no_csv_text_cell_starts_a_formula() {
         }
     }
 }
+
+/// The ids of `reports.jsonl`, in file order.
+fn report_ids(out: &Path) -> Vec<String> {
+    std::fs::read_to_string(out.join("reports.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn two_roots_with_the_same_folder_name_keep_both_reports() {
+    let d = tempfile::tempdir().unwrap();
+    for (root, src) in [("a", "a01.txt"), ("b", "a02.txt")] {
+        let dir = d.path().join(root).join("reports");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(repo().join("corpus/2019").join(src), dir.join("r.txt")).unwrap();
+    }
+    let out = d.path().join("out");
+    let o = shuzhi()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&out)
+        .arg(d.path().join("a/reports"))
+        .arg(d.path().join("b/reports"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Before the fix both became `reports/r.txt` and one report was silently dropped.
+    assert_eq!(report_ids(&out), ["a/reports/r.txt", "b/reports/r.txt"]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn file_names_that_are_not_utf8_keep_distinct_ids_or_are_reported() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = tempfile::tempdir().unwrap();
+    let c = d.path().join("c");
+    std::fs::create_dir_all(&c).unwrap();
+    let name = |b: &[u8]| c.join(std::ffi::OsStr::from_bytes(b));
+    let src = |f: &str| repo().join("corpus/2019").join(f);
+    std::fs::copy(src("a01.txt"), name(b"r\xff.txt")).unwrap();
+    std::fs::copy(src("a02.txt"), name(b"r\xfe.txt")).unwrap();
+    let out = d.path().join("out");
+    let o = analyze(&c, &out, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Before the fix both were `r\u{FFFD}.txt` and one report was silently dropped.
+    assert_eq!(report_ids(&out), ["r%FE.txt", "r%FF.txt"]);
+    // A UTF-8 name spelling the escape takes the id first; the other file is reported, not merged.
+    std::fs::copy(src("a03.txt"), c.join("r%FE.txt")).unwrap();
+    let o = analyze(&c, &out, &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(report_ids(&out), ["r%FE.txt", "r%FF.txt"]);
+    let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
+    assert!(
+        errors.contains("duplicate_id") && errors.contains("r%FE.txt"),
+        "{errors}"
+    );
+}
