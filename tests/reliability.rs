@@ -472,3 +472,61 @@ fn file_names_that_are_not_utf8_keep_distinct_ids_or_are_reported() {
         "{errors}"
     );
 }
+
+/// `reports.jsonl` of a one-file run, parsed.
+fn only_report(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("reports.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    serde_json::from_str(lines[0]).unwrap()
+}
+
+#[test]
+fn a_utf8_file_cut_inside_its_last_character_is_read_as_utf8() {
+    let d = tempfile::tempdir().unwrap();
+    let whole = std::fs::read_to_string(repo().join("corpus/2019/a01.txt")).unwrap();
+    let whole = whole.trim_end();
+    let (full, cut) = (d.path().join("full"), d.path().join("cut"));
+    std::fs::create_dir_all(&full).unwrap();
+    std::fs::create_dir_all(&cut).unwrap();
+    std::fs::write(full.join("r.txt"), whole).unwrap();
+    // Drop the last byte of the last (Chinese) character.
+    std::fs::write(cut.join("r.txt"), &whole.as_bytes()[..whole.len() - 1]).unwrap();
+    let (o_full, o_cut) = (d.path().join("o_full"), d.path().join("o_cut"));
+    assert_eq!(analyze(&full, &o_full, &[]).status.code(), Some(0));
+    let o = analyze(&cut, &o_cut, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (a, b) = (only_report(&o_full), only_report(&o_cut));
+    assert_eq!(b["encoding"], "UTF-8", "{b}");
+    assert!(b["warnings"].to_string().contains("cut short"), "{b}");
+    assert_eq!(a["raised"], b["raised"]);
+}
+
+#[test]
+fn utf16_without_a_byte_order_mark_is_read_not_called_binary() {
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("corpus/2019/a01.txt")).unwrap();
+    let (utf8, le) = (d.path().join("utf8"), d.path().join("le"));
+    std::fs::create_dir_all(&utf8).unwrap();
+    std::fs::create_dir_all(&le).unwrap();
+    std::fs::write(utf8.join("r.txt"), &text).unwrap();
+    let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    std::fs::write(le.join("r.txt"), bytes).unwrap();
+    let (o8, o16) = (d.path().join("o8"), d.path().join("o16"));
+    assert_eq!(analyze(&utf8, &o8, &[]).status.code(), Some(0));
+    let o = analyze(&le, &o16, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (a, b) = (only_report(&o8), only_report(&o16));
+    assert_eq!(b["encoding"], "UTF-16LE (no BOM)");
+    assert_eq!(a["raised"], b["raised"]);
+}
