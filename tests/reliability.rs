@@ -530,3 +530,49 @@ fn utf16_without_a_byte_order_mark_is_read_not_called_binary() {
     assert_eq!(b["encoding"], "UTF-16LE (no BOM)");
     assert_eq!(a["raised"], b["raised"]);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_path_longer_than_the_system_allows_gets_a_row_in_errors_csv() {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 1);
+    // Folders nested deeper than PATH_MAX (4096 bytes), made one level at a time relative to the last
+    // (by path they cannot be reached); a report at the bottom.
+    let seg = CString::new("d".repeat(200)).unwrap();
+    let top = CString::new(c.as_os_str().as_bytes()).unwrap();
+    // SAFETY: plain *at calls on descriptors opened here, each closed once replaced.
+    unsafe {
+        let mut fd = libc::open(top.as_ptr(), libc::O_DIRECTORY | libc::O_RDONLY);
+        assert!(fd >= 0);
+        for _ in 0..22 {
+            assert_eq!(libc::mkdirat(fd, seg.as_ptr(), 0o755), 0);
+            let next = libc::openat(fd, seg.as_ptr(), libc::O_DIRECTORY | libc::O_RDONLY);
+            assert!(next >= 0);
+            libc::close(fd);
+            fd = next;
+        }
+        let name = CString::new("deep.txt").unwrap();
+        let f = libc::openat(fd, name.as_ptr(), libc::O_WRONLY | libc::O_CREAT, 0o644);
+        assert!(f >= 0);
+        let text = std::fs::read(repo().join("corpus/2019/a02.txt")).unwrap();
+        assert_eq!(
+            libc::write(f, text.as_ptr().cast(), text.len()),
+            text.len() as isize
+        );
+        libc::close(f);
+        libc::close(fd);
+    }
+    let out = d.path().join("out");
+    let o = analyze(&c, &out, &[]);
+    // Before the fix the run passed over the deep folder without a word and exited 0.
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
+    assert!(errors.contains("path too long"), "{errors}");
+}

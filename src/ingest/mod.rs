@@ -209,6 +209,12 @@ pub fn discover_excluding(roots: &[PathBuf], exclude: &[PathBuf]) -> (Vec<Source
     (sources, skipped)
 }
 
+/// A path the system cannot open because it is too long: whatever it holds is lost to the run, so it is
+/// always reported, even when it is a folder.
+fn too_long(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::InvalidFilename
+}
+
 fn is_excluded(dir: &Path, exclude: &[PathBuf]) -> bool {
     !exclude.is_empty() && dir.canonicalize().is_ok_and(|c| exclude.contains(&c))
 }
@@ -302,6 +308,13 @@ fn walk_dir(
                         });
                     }
                 }
+                Err(e) if too_long(&e) => skipped.push(Skipped {
+                    reason: SkipReason::Walk(format!(
+                        "path too long for the system ({} bytes): not read; move or rename its folders",
+                        path.as_os_str().len()
+                    )),
+                    path,
+                }),
                 Err(e) => {
                     if is_report_name(&path) || fs::symlink_metadata(&path).is_ok() {
                         skipped.push(Skipped {
