@@ -8,12 +8,6 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     match cli::run() {
         Ok(code) => code,
-        Err(err) => {
-            eprintln!("shuzhi: error: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
-            ExitCode::from(cli::EXIT_FAILURE)
-        }
+        Err(err) => cli::fail(&err),
     }
 }

@@ -576,3 +576,62 @@ fn a_path_longer_than_the_system_allows_gets_a_row_in_errors_csv() {
     let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
     assert!(errors.contains("path too long"), "{errors}");
 }
+
+/// The write end of a pipe whose reader has already gone: every write to it fails with EPIPE, as
+/// writes to `… | head -1` do once `head` has its line.
+#[cfg(unix)]
+fn closed_pipe() -> std::process::Stdio {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe() fills two fresh descriptors; the read end is closed at once, the write end is owned
+    // by the returned value.
+    unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        libc::close(fds[0]);
+        std::process::Stdio::from(std::os::fd::OwnedFd::from_raw_fd(fds[1]))
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn closed_stdout_and_stderr_never_panic_and_outputs_are_complete() {
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 2);
+    std::fs::write(c.join("2019/empty.txt"), "").unwrap();
+    let out = d.path().join("out");
+    // Not --quiet: a skip message and the summary table go to stderr.
+    let st = std::process::Command::new(bin())
+        .current_dir(repo())
+        .args(["analyze", "--out"])
+        .arg(&out)
+        .arg(&c)
+        .stdout(closed_pipe())
+        .stderr(closed_pipe())
+        .status()
+        .unwrap();
+    // Before the fix the first message panicked: exit 101 and no outputs.
+    assert_eq!(st.code(), Some(3));
+    one_complete_run(&out);
+    let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
+    assert!(errors.contains("empty.txt"), "{errors}");
+    // Commands that print their result: no panic (101), and success since the reader took what it wanted.
+    for args in [
+        &["corpus", "stats"][..],
+        &["inspect", "corpus/2019/a01.txt"][..],
+    ] {
+        let o = std::process::Command::new(bin())
+            .current_dir(repo())
+            .args(args)
+            .stdout(closed_pipe())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    }
+}

@@ -143,7 +143,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let inputs = inputs?;
     if inputs.sources.is_empty() && args.batch.shard.is_none() {
         for s in &inputs.skipped {
-            eprintln!("shuzhi: skipped {s}");
+            errln!("shuzhi: skipped {s}");
         }
         let paths: Vec<String> = args
             .batch
@@ -163,7 +163,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let mut bytes_done: u64 = 0;
     let mut observe = |e: Event| match e {
-        Event::Skipped(s) => eprintln!("shuzhi: skipped {s}"),
+        Event::Skipped(s) => errln!("shuzhi: skipped {s}"),
         Event::Done { reports, bytes } => {
             bytes_done += bytes;
             pb.inc(reports);
@@ -184,7 +184,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             pb.abandon();
             drop(sink);
             drop(set);
-            eprintln!(
+            errln!(
                 "shuzhi: interrupted; previous outputs in {} are unchanged",
                 args.out.display()
             );
@@ -212,7 +212,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     render::write_tables(&dir, &outcome.aggregate, &tables, args.excel)?;
     if interrupted.load(Ordering::SeqCst) {
         drop(set);
-        eprintln!(
+        errln!(
             "shuzhi: interrupted; previous outputs in {} are unchanged",
             args.out.display()
         );
@@ -241,8 +241,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         files: Default::default(),
     })?;
     if !args.quiet {
-        eprint!("{}", markdown::terminal(&tables, 13));
-        eprintln!("outputs written to {}", args.out.display());
+        err!("{}", markdown::terminal(&tables, 13));
+        errln!("outputs written to {}", args.out.display());
     }
     Ok(if errors.is_empty() {
         ExitCode::SUCCESS

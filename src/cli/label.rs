@@ -123,7 +123,7 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
         &Default::default(),
     )?;
     for s in &skipped {
-        eprintln!("shuzhi: skipped {s}");
+        errln!("shuzhi: skipped {s}");
     }
     if let Some(y) = &args.years {
         let (from, to) = parse_years(y)?;
@@ -152,7 +152,7 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
     } else {
         labelsheet::write_csv(&args.out, &rows)?;
     }
-    eprintln!(
+    errln!(
         "{} statements from {} reports written to {} ({} already labelled left out)",
         rows.len(),
         reports.len(),
@@ -175,7 +175,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         Err(e) => return Err(e).with_context(|| format!("reading {}", labels_path.display())),
     };
     if rows.is_empty() {
-        eprintln!(
+        errln!(
             "{}: no row has a filled 'themes' column; nothing to import",
             args.file.display()
         );
@@ -193,7 +193,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         &taxonomy,
     )?;
     for w in &m.warnings {
-        eprintln!("shuzhi: {w}");
+        errln!("shuzhi: {w}");
     }
     let show = |t: &[String]| {
         if t.is_empty() {
@@ -203,7 +203,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         }
     };
     for (row, l) in &m.added {
-        println!(
+        outln!(
             "+ row {row}: {} 「{}」 {}",
             l.report,
             l.text,
@@ -211,7 +211,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         );
     }
     for (row, old, l) in &m.changed {
-        println!(
+        outln!(
             "~ row {row}: {} 「{}」 {} → {}",
             l.report,
             l.text,
@@ -219,7 +219,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
             show(&l.themes)
         );
     }
-    println!(
+    outln!(
         "{} added, {} changed, {} unchanged{}",
         m.added.len(),
         m.changed.len(),

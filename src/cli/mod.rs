@@ -1,5 +1,7 @@
 //! Command-line interface: argument definitions and dispatch. One file per command.
 
+#[macro_use]
+mod say;
 mod analyze;
 mod common;
 mod compare;
@@ -48,6 +50,19 @@ enum Command {
     Label(label::Args),
     Compare(compare::Args),
     Discover(discover::Args),
+}
+
+/// Reports an error that stopped a command on stderr and gives the exit code: success when the error is
+/// only that the reader of stdout has gone.
+pub fn fail(err: &anyhow::Error) -> ExitCode {
+    if say::closed_stdout(err) {
+        return ExitCode::SUCCESS;
+    }
+    errln!("shuzhi: error: {err}");
+    for cause in err.chain().skip(1) {
+        errln!("  caused by: {cause}");
+    }
+    ExitCode::from(EXIT_FAILURE)
 }
 
 /// Parses the command line and runs the command.
