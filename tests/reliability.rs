@@ -635,3 +635,40 @@ fn closed_stdout_and_stderr_never_panic_and_outputs_are_complete() {
         assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
     }
 }
+
+#[test]
+fn summary_md_escapes_unit_names() {
+    let d = tempfile::tempdir().unwrap();
+    let c = d.path().join("c");
+    let mut manifest = String::from("path,year,unit,unit_type\n");
+    // The same unit in two consecutive years: a persistent problem names it in summary.md.
+    for y in ["2019", "2020"] {
+        std::fs::create_dir_all(c.join(y)).unwrap();
+        std::fs::copy(repo().join("corpus/2019/a01.txt"), c.join(y).join("a.txt")).unwrap();
+        manifest.push_str(&format!(
+            "{y}/a.txt,{y},\"<img src=x onerror=alert(1)>|坏|\n# 标题 [链接](http://x)\",村党支部\n"
+        ));
+    }
+    std::fs::write(c.join("manifest.csv"), manifest).unwrap();
+    let out = d.path().join("out");
+    let o = analyze(&c, &out, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let line = md
+        .lines()
+        .find(|l| l.contains("onerror"))
+        .unwrap_or_else(|| panic!("the unit is not in summary.md:\n{md}"));
+    // Before the fix the name went in raw: live HTML, a table pipe, and a line break starting a heading.
+    assert!(!md.contains("<img"), "{line}");
+    assert!(
+        line.contains("&lt;img") && line.contains("\\|坏\\|"),
+        "{line}"
+    );
+    assert!(line.contains("\\[链接\\]"), "{line}");
+    assert!(!md.lines().any(|l| l.starts_with("# 标题")), "{md}");
+}
