@@ -672,3 +672,59 @@ fn summary_md_escapes_unit_names() {
     assert!(line.contains("\\[链接\\]"), "{line}");
     assert!(!md.lines().any(|l| l.starts_with("# 标题")), "{md}");
 }
+
+#[test]
+fn label_export_csv_starts_no_formula_and_import_reads_the_text_back() {
+    let d = tempfile::tempdir().unwrap();
+    let c = d.path().join("c");
+    std::fs::create_dir_all(&c).unwrap();
+    std::fs::copy(repo().join("corpus/2019/a01.txt"), c.join("=cmd.txt")).unwrap();
+    std::fs::write(
+        c.join("manifest.csv"),
+        "path,year,unit,unit_type\n=cmd.txt,2019,@SUM(A1),村党支部\n",
+    )
+    .unwrap();
+    let sheet = d.path().join("sheet.csv");
+    let o = shuzhi()
+        .args(["label", "export", "--model", "models/default", "--out"])
+        .arg(&sheet)
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(&sheet)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    for cell in rows.iter().skip(1).flatten() {
+        let live = cell.starts_with(['=', '+', '-', '@']) && cell.parse::<f64>().is_err();
+        // Before the fix the report id and the unit went in as live formulas.
+        assert!(!live, "{cell}");
+    }
+    // Fill one row as a person would (themes: none) and import it: the id is read back as it was.
+    let tc = rows[0].iter().position(|h| h == "themes").unwrap();
+    rows[1][tc] = "-".into();
+    let filled = d.path().join("filled.csv");
+    let mut w = csv::Writer::from_path(&filled).unwrap();
+    for r in &rows {
+        w.write_record(r).unwrap();
+    }
+    w.flush().unwrap();
+    let labels = d.path().join("labels.jsonl");
+    let o = shuzhi()
+        .args(["label", "import"])
+        .arg(&filled)
+        .arg("--labels")
+        .arg(&labels)
+        .arg("--corpus")
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&labels).unwrap();
+    let v: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(v["report"], "=cmd.txt", "{text}");
+}
