@@ -2,7 +2,7 @@
 //! and parsing every report in parallel (ingest → structure → segment) with the skips collected.
 
 use crate::classify::roles::RoleModel;
-use crate::error::{Result, Skipped};
+use crate::error::{Result, SkipReason, Skipped};
 use crate::ingest::{self, IngestOptions, Source};
 use crate::meta::Manifest;
 use crate::pipeline::{self, Parsed};
@@ -15,24 +15,83 @@ use std::path::{Path, PathBuf};
 pub type Manifests = HashMap<PathBuf, Option<Manifest>>;
 
 /// Finds the report files under `paths`, sorted by id. With several paths, ids are prefixed with the name
-/// of their root so that they stay unique.
+/// of their root so that they stay unique (with as many parent folders as it takes to tell roots of the
+/// same name apart: `a/reports/r.txt`, `b/reports/r.txt`). A file reached twice is read once; two
+/// different files that still share an id are never merged: the second is skipped as `duplicate_id`.
 pub fn gather(paths: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
     gather_excluding(paths, &[])
 }
 
 /// [`gather`], passing over the folders in `exclude` (canonical paths).
 pub fn gather_excluding(paths: &[PathBuf], exclude: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
-    let (mut sources, skipped) = ingest::discover_excluding(paths, exclude);
+    let (mut sources, mut skipped) = ingest::discover_excluding(paths, exclude);
     if paths.len() > 1 {
+        let labels = root_labels(sources.iter().map(|s| &*s.root));
         for s in &mut sources {
-            if let Some(name) = s.root.file_name() {
-                s.id = format!("{}/{}", name.to_string_lossy(), s.rel);
+            if let Some(label) = labels.get(&*s.root).filter(|l| !l.is_empty()) {
+                s.id = format!("{label}/{}", s.rel);
             }
         }
     }
-    sources.sort_by(|a, b| a.id.cmp(&b.id));
-    sources.dedup_by(|a, b| a.id == b.id);
-    (sources, skipped)
+    sources.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.path.cmp(&b.path)));
+    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+    let mut kept: Vec<Source> = Vec::with_capacity(sources.len());
+    for s in sources {
+        let real = s.path.canonicalize().unwrap_or_else(|_| s.path.clone());
+        if seen.contains_key(&real) {
+            continue; // the same file named twice (a folder and a file in it): read once
+        }
+        if let Some(prev) = kept.last().filter(|k| k.id == s.id) {
+            skipped.push(Skipped {
+                reason: SkipReason::DuplicateId {
+                    id: s.id.clone(),
+                    other: prev.path.clone(),
+                },
+                path: s.path,
+            });
+            continue;
+        }
+        seen.insert(real, kept.len());
+        kept.push(s);
+    }
+    (kept, skipped)
+}
+
+/// The prefix of each root's ids: its folder name, with as many parent folders (of its absolute path) as
+/// it takes to tell it from every other root, so ids do not depend on the order the roots were given in.
+/// A root without a name of its own (`.`, `..`) gives no prefix, as before.
+fn root_labels<'a>(roots: impl Iterator<Item = &'a Path>) -> HashMap<PathBuf, String> {
+    let roots: std::collections::BTreeSet<&Path> =
+        roots.filter(|r| r.file_name().is_some()).collect();
+    let parts: Vec<(&Path, Vec<String>)> = roots
+        .into_iter()
+        .map(|r| {
+            let full = std::path::absolute(r).unwrap_or_else(|_| r.to_path_buf());
+            let names = full
+                .components()
+                .filter_map(|c| match c {
+                    std::path::Component::Normal(n) => Some(ingest::name_id(n)),
+                    _ => None,
+                })
+                .collect();
+            (r, names)
+        })
+        .collect();
+    let suffix = |names: &[String], d: usize| names[names.len().saturating_sub(d)..].join("/");
+    let mut out = HashMap::new();
+    for (i, (root, names)) in parts.iter().enumerate() {
+        let mut d = 1;
+        while d < names.len()
+            && parts
+                .iter()
+                .enumerate()
+                .any(|(j, (_, o))| j != i && suffix(o, d) == suffix(names, d))
+        {
+            d += 1;
+        }
+        out.insert(root.to_path_buf(), suffix(names, d));
+    }
+    out
 }
 
 /// Reads the manifest of every root the sources came from, once per root.
@@ -120,5 +179,27 @@ impl Corpus {
             }
         }
         Ok(Corpus { reports, skipped })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roots_of_the_same_name_are_told_apart_by_their_parents() {
+        let labels = root_labels(
+            [
+                Path::new("/x/a/reports"),
+                Path::new("/x/b/reports"),
+                Path::new("/y/other"),
+                Path::new("."),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(labels[Path::new("/x/a/reports")], "a/reports");
+        assert_eq!(labels[Path::new("/x/b/reports")], "b/reports");
+        assert_eq!(labels[Path::new("/y/other")], "other");
+        assert!(!labels.contains_key(Path::new(".")));
     }
 }

@@ -60,6 +60,16 @@ pub enum SkipReason {
         /// What it is.
         kind: &'static str,
     },
+    /// Another input file already has this report id (it would be counted under one id, or lost).
+    #[error(
+        "report id '{id}' is already taken by {other}; rename one of the two files or folders"
+    )]
+    DuplicateId {
+        /// The id both files map to.
+        id: String,
+        /// The file that kept the id.
+        other: PathBuf,
+    },
     /// A directory walk problem (symlink loop, permission).
     #[error("cannot walk: {0}")]
     Walk(String),
@@ -81,6 +91,7 @@ impl SkipReason {
             SkipReason::TooLarge { .. } => "too_large",
             SkipReason::Io(_) => "unreadable",
             SkipReason::NotRegular { .. } => "not_regular",
+            SkipReason::DuplicateId { .. } => "duplicate_id",
             SkipReason::Walk(_) => "walk",
         }
     }

@@ -169,7 +169,28 @@ fn cells(r: &ExportRow) -> [String; 11] {
     ]
 }
 
-/// Writes the rows as CSV (with a UTF-8 BOM, so spreadsheet programs read the Chinese text).
+/// A text cell as written to the CSV sheet: one Excel or WPS would run as a formula gets a leading `'`
+/// ([`crate::render::csv_out::neutralise`]), and so does one that already starts with `'`, so that
+/// [`from_csv_cell`] gives back exactly the original text.
+fn to_csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with('\'') {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        crate::render::csv_out::neutralise(cell)
+    }
+}
+
+/// The original text of a CSV cell written by [`to_csv_cell`]: the `'` it added is taken off. A `'`
+/// before anything else (typed by a person) is kept.
+fn from_csv_cell(cell: String) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if to_csv_cell(rest).starts_with('\'') => rest.to_string(),
+        _ => cell,
+    }
+}
+
+/// Writes the rows as CSV (with a UTF-8 BOM, so spreadsheet programs read the Chinese text); text cells
+/// that would start a formula are neutralised ([`to_csv_cell`]).
 ///
 /// # Errors
 /// I/O errors naming the file.
@@ -178,7 +199,8 @@ pub fn write_csv(path: &Path, rows: &[ExportRow]) -> Result<()> {
     let err = |e: csv::Error| Error::data(path, 0, e.to_string());
     w.write_record(COLUMNS).map_err(err)?;
     for r in rows {
-        w.write_record(cells(r)).map_err(err)?;
+        w.write_record(cells(r).iter().map(|c| to_csv_cell(c).into_owned()))
+            .map_err(err)?;
     }
     let bytes = w
         .into_inner()
@@ -315,7 +337,7 @@ fn read_csv_table(path: &Path) -> Result<Vec<Vec<String>>> {
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| Error::data(path, i + 1, e.to_string()))?;
-        out.push(rec.iter().map(str::to_string).collect());
+        out.push(rec.iter().map(|c| from_csv_cell(c.to_string())).collect());
     }
     Ok(out)
 }
@@ -551,6 +573,22 @@ mod tests {
         let f1 = fragment(&s, 1);
         assert!(s[0].contains(&f0) && !s[1].contains(&f0), "{f0}");
         assert!(s[1].contains(&f1) && !s[0].contains(&f1), "{f1}");
+    }
+
+    #[test]
+    fn csv_cells_round_trip_and_start_no_formula() {
+        for t in [
+            "=A1", "+1 次", "-经费", "@x", "'=A1", "'abc", "''", "abc", "-0.5", "",
+        ] {
+            let c = to_csv_cell(t);
+            assert!(
+                !c.starts_with(['=', '+', '-', '@']) || c.parse::<f64>().is_ok(),
+                "{c}"
+            );
+            assert_eq!(from_csv_cell(c.into_owned()), t);
+        }
+        // A quote typed before ordinary text stays.
+        assert_eq!(from_csv_cell("'abc".into()), "'abc");
     }
 
     #[test]

@@ -6,21 +6,8 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Rust ignores SIGPIPE, so `shuzhi man | head` would end in a panic on the closed pipe; a command-line
-    // tool should stop quietly instead, as Unix tools do. Output files are written atomically either way.
-    #[cfg(unix)]
-    // SAFETY: restores the default disposition of one signal before any thread is started.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     match cli::run() {
         Ok(code) => code,
-        Err(err) => {
-            eprintln!("shuzhi: error: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
-            ExitCode::from(cli::EXIT_FAILURE)
-        }
+        Err(err) => cli::fail(&err),
     }
 }

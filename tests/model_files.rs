@@ -327,3 +327,67 @@ fn themes_bad_syntax_and_format() {
     assert_eq!(code, 1, "{e}");
     assert_mentions(&e, &["themes.toml:1:", "format 2"]);
 }
+
+/// Edits the body of the copy's `model.json` and writes it back with a checksum recomputed the way the
+/// loader checks it (SHA-256 of the body text), so only validation can catch the edit.
+fn edit_and_rechecksum(model: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = model.join("model.json");
+    let text = fs::read_to_string(&path).unwrap();
+    let env: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut body = env["body"].clone();
+    edit(&mut body);
+    let body = serde_json::to_string(&body).unwrap();
+    let checksum = format!("sha256:{}", shuzhi::themes::sha256_hex(body.as_bytes()));
+    fs::write(
+        &path,
+        format!("{{\"format\":1,\"checksum\":\"{checksum}\",\"body\":{body}}}\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn edited_and_rechecksummed_models_are_validated_not_trusted() {
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(Edit, &[&str]); 6] = [
+        // Before the fix: index out of bounds (exit 101).
+        (
+            |b| {
+                let idf = b["classifier"]["vocab"]["idf"].as_array_mut().unwrap();
+                let half = idf.len() / 2;
+                idf.truncate(half);
+            },
+            &["IDF weights"],
+        ),
+        // Before the fix: a 208 GB allocation, aborted.
+        (
+            |b| b["classifier"]["themes"][0]["weights"][0][0] = 4_000_000_000u64.into(),
+            &["weight index 4000000000"],
+        ),
+        (
+            |b| {
+                b["classifier"]["themes"].as_array_mut().unwrap().pop();
+            },
+            &["theme models"],
+        ),
+        (
+            |b| b["classifier"]["vocab"]["n_themes"] = 1_000_000_000u64.into(),
+            &["rule indicators"],
+        ),
+        (|b| b["roles"]["bits"] = 200.into(), &["hash bits"]),
+        (
+            |b| {
+                let w = b["classifier"]["themes"][1]["weights"]
+                    .as_array_mut()
+                    .unwrap();
+                w.reverse();
+            },
+            &["increasing order"],
+        ),
+    ];
+    for (edit, words) in cases {
+        let (_tmp, model) = model_copy();
+        edit_and_rechecksum(&model, edit);
+        let stderr = analyze_with(&model);
+        assert_mentions(&stderr, words);
+    }
+}

@@ -401,3 +401,330 @@ fn no_csv_text_cell_starts_a_formula() {
         }
     }
 }
+
+/// The ids of `reports.jsonl`, in file order.
+fn report_ids(out: &Path) -> Vec<String> {
+    std::fs::read_to_string(out.join("reports.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn two_roots_with_the_same_folder_name_keep_both_reports() {
+    let d = tempfile::tempdir().unwrap();
+    for (root, src) in [("a", "a01.txt"), ("b", "a02.txt")] {
+        let dir = d.path().join(root).join("reports");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(repo().join("corpus/2019").join(src), dir.join("r.txt")).unwrap();
+    }
+    let out = d.path().join("out");
+    let o = shuzhi()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&out)
+        .arg(d.path().join("a/reports"))
+        .arg(d.path().join("b/reports"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Before the fix both became `reports/r.txt` and one report was silently dropped.
+    assert_eq!(report_ids(&out), ["a/reports/r.txt", "b/reports/r.txt"]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn file_names_that_are_not_utf8_keep_distinct_ids_or_are_reported() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = tempfile::tempdir().unwrap();
+    let c = d.path().join("c");
+    std::fs::create_dir_all(&c).unwrap();
+    let name = |b: &[u8]| c.join(std::ffi::OsStr::from_bytes(b));
+    let src = |f: &str| repo().join("corpus/2019").join(f);
+    std::fs::copy(src("a01.txt"), name(b"r\xff.txt")).unwrap();
+    std::fs::copy(src("a02.txt"), name(b"r\xfe.txt")).unwrap();
+    let out = d.path().join("out");
+    let o = analyze(&c, &out, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Before the fix both were `r\u{FFFD}.txt` and one report was silently dropped.
+    assert_eq!(report_ids(&out), ["r%FE.txt", "r%FF.txt"]);
+    // A UTF-8 name spelling the escape takes the id first; the other file is reported, not merged.
+    std::fs::copy(src("a03.txt"), c.join("r%FE.txt")).unwrap();
+    let o = analyze(&c, &out, &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(report_ids(&out), ["r%FE.txt", "r%FF.txt"]);
+    let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
+    assert!(
+        errors.contains("duplicate_id") && errors.contains("r%FE.txt"),
+        "{errors}"
+    );
+}
+
+/// `reports.jsonl` of a one-file run, parsed.
+fn only_report(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("reports.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    serde_json::from_str(lines[0]).unwrap()
+}
+
+#[test]
+fn a_utf8_file_cut_inside_its_last_character_is_read_as_utf8() {
+    let d = tempfile::tempdir().unwrap();
+    let whole = std::fs::read_to_string(repo().join("corpus/2019/a01.txt")).unwrap();
+    let whole = whole.trim_end();
+    let (full, cut) = (d.path().join("full"), d.path().join("cut"));
+    std::fs::create_dir_all(&full).unwrap();
+    std::fs::create_dir_all(&cut).unwrap();
+    std::fs::write(full.join("r.txt"), whole).unwrap();
+    // Drop the last byte of the last (Chinese) character.
+    std::fs::write(cut.join("r.txt"), &whole.as_bytes()[..whole.len() - 1]).unwrap();
+    let (o_full, o_cut) = (d.path().join("o_full"), d.path().join("o_cut"));
+    assert_eq!(analyze(&full, &o_full, &[]).status.code(), Some(0));
+    let o = analyze(&cut, &o_cut, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (a, b) = (only_report(&o_full), only_report(&o_cut));
+    assert_eq!(b["encoding"], "UTF-8", "{b}");
+    assert!(b["warnings"].to_string().contains("cut short"), "{b}");
+    assert_eq!(a["raised"], b["raised"]);
+}
+
+#[test]
+fn utf16_without_a_byte_order_mark_is_read_not_called_binary() {
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("corpus/2019/a01.txt")).unwrap();
+    let (utf8, le) = (d.path().join("utf8"), d.path().join("le"));
+    std::fs::create_dir_all(&utf8).unwrap();
+    std::fs::create_dir_all(&le).unwrap();
+    std::fs::write(utf8.join("r.txt"), &text).unwrap();
+    let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    std::fs::write(le.join("r.txt"), bytes).unwrap();
+    let (o8, o16) = (d.path().join("o8"), d.path().join("o16"));
+    assert_eq!(analyze(&utf8, &o8, &[]).status.code(), Some(0));
+    let o = analyze(&le, &o16, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (a, b) = (only_report(&o8), only_report(&o16));
+    assert_eq!(b["encoding"], "UTF-16LE (no BOM)");
+    assert_eq!(a["raised"], b["raised"]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_path_longer_than_the_system_allows_gets_a_row_in_errors_csv() {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 1);
+    // Folders nested deeper than PATH_MAX (4096 bytes), made one level at a time relative to the last
+    // (by path they cannot be reached); a report at the bottom.
+    let seg = CString::new("d".repeat(200)).unwrap();
+    let top = CString::new(c.as_os_str().as_bytes()).unwrap();
+    // SAFETY: plain *at calls on descriptors opened here, each closed once replaced.
+    unsafe {
+        let mut fd = libc::open(top.as_ptr(), libc::O_DIRECTORY | libc::O_RDONLY);
+        assert!(fd >= 0);
+        for _ in 0..22 {
+            assert_eq!(libc::mkdirat(fd, seg.as_ptr(), 0o755), 0);
+            let next = libc::openat(fd, seg.as_ptr(), libc::O_DIRECTORY | libc::O_RDONLY);
+            assert!(next >= 0);
+            libc::close(fd);
+            fd = next;
+        }
+        let name = CString::new("deep.txt").unwrap();
+        let f = libc::openat(fd, name.as_ptr(), libc::O_WRONLY | libc::O_CREAT, 0o644);
+        assert!(f >= 0);
+        let text = std::fs::read(repo().join("corpus/2019/a02.txt")).unwrap();
+        assert_eq!(
+            libc::write(f, text.as_ptr().cast(), text.len()),
+            text.len() as isize
+        );
+        libc::close(f);
+        libc::close(fd);
+    }
+    let out = d.path().join("out");
+    let o = analyze(&c, &out, &[]);
+    // Before the fix the run passed over the deep folder without a word and exited 0.
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
+    assert!(errors.contains("path too long"), "{errors}");
+}
+
+/// The write end of a pipe whose reader has already gone: every write to it fails with EPIPE, as
+/// writes to `… | head -1` do once `head` has its line.
+#[cfg(unix)]
+fn closed_pipe() -> std::process::Stdio {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe() fills two fresh descriptors; the read end is closed at once, the write end is owned
+    // by the returned value.
+    unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        libc::close(fds[0]);
+        std::process::Stdio::from(std::os::fd::OwnedFd::from_raw_fd(fds[1]))
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn closed_stdout_and_stderr_never_panic_and_outputs_are_complete() {
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 2);
+    std::fs::write(c.join("2019/empty.txt"), "").unwrap();
+    let out = d.path().join("out");
+    // Not --quiet: a skip message and the summary table go to stderr.
+    let st = std::process::Command::new(bin())
+        .current_dir(repo())
+        .args(["analyze", "--out"])
+        .arg(&out)
+        .arg(&c)
+        .stdout(closed_pipe())
+        .stderr(closed_pipe())
+        .status()
+        .unwrap();
+    // Before the fix the first message panicked: exit 101 and no outputs.
+    assert_eq!(st.code(), Some(3));
+    one_complete_run(&out);
+    let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
+    assert!(errors.contains("empty.txt"), "{errors}");
+    // Commands that print their result: no panic (101), and success since the reader took what it wanted.
+    for args in [
+        &["corpus", "stats"][..],
+        &["inspect", "corpus/2019/a01.txt"][..],
+    ] {
+        let o = std::process::Command::new(bin())
+            .current_dir(repo())
+            .args(args)
+            .stdout(closed_pipe())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    }
+}
+
+#[test]
+fn summary_md_escapes_unit_names() {
+    let d = tempfile::tempdir().unwrap();
+    let c = d.path().join("c");
+    let mut manifest = String::from("path,year,unit,unit_type\n");
+    // The same unit in two consecutive years: a persistent problem names it in summary.md.
+    for y in ["2019", "2020"] {
+        std::fs::create_dir_all(c.join(y)).unwrap();
+        std::fs::copy(repo().join("corpus/2019/a01.txt"), c.join(y).join("a.txt")).unwrap();
+        manifest.push_str(&format!(
+            "{y}/a.txt,{y},\"<img src=x onerror=alert(1)>|坏|\n# 标题 [链接](http://x)\",村党支部\n"
+        ));
+    }
+    std::fs::write(c.join("manifest.csv"), manifest).unwrap();
+    let out = d.path().join("out");
+    let o = analyze(&c, &out, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let line = md
+        .lines()
+        .find(|l| l.contains("onerror"))
+        .unwrap_or_else(|| panic!("the unit is not in summary.md:\n{md}"));
+    // Before the fix the name went in raw: live HTML, a table pipe, and a line break starting a heading.
+    assert!(!md.contains("<img"), "{line}");
+    assert!(
+        line.contains("&lt;img") && line.contains("\\|坏\\|"),
+        "{line}"
+    );
+    assert!(line.contains("\\[链接\\]"), "{line}");
+    assert!(!md.lines().any(|l| l.starts_with("# 标题")), "{md}");
+}
+
+#[test]
+fn label_export_csv_starts_no_formula_and_import_reads_the_text_back() {
+    let d = tempfile::tempdir().unwrap();
+    let c = d.path().join("c");
+    std::fs::create_dir_all(&c).unwrap();
+    std::fs::copy(repo().join("corpus/2019/a01.txt"), c.join("=cmd.txt")).unwrap();
+    std::fs::write(
+        c.join("manifest.csv"),
+        "path,year,unit,unit_type\n=cmd.txt,2019,@SUM(A1),村党支部\n",
+    )
+    .unwrap();
+    let sheet = d.path().join("sheet.csv");
+    let o = shuzhi()
+        .args(["label", "export", "--model", "models/default", "--out"])
+        .arg(&sheet)
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(&sheet)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    for cell in rows.iter().skip(1).flatten() {
+        let live = cell.starts_with(['=', '+', '-', '@']) && cell.parse::<f64>().is_err();
+        // Before the fix the report id and the unit went in as live formulas.
+        assert!(!live, "{cell}");
+    }
+    // Fill one row as a person would (themes: none) and import it: the id is read back as it was.
+    let tc = rows[0].iter().position(|h| h == "themes").unwrap();
+    rows[1][tc] = "-".into();
+    let filled = d.path().join("filled.csv");
+    let mut w = csv::Writer::from_path(&filled).unwrap();
+    for r in &rows {
+        w.write_record(r).unwrap();
+    }
+    w.flush().unwrap();
+    let labels = d.path().join("labels.jsonl");
+    let o = shuzhi()
+        .args(["label", "import"])
+        .arg(&filled)
+        .arg("--labels")
+        .arg(&labels)
+        .arg("--corpus")
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&labels).unwrap();
+    let v: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(v["report"], "=cmd.txt", "{text}");
+}

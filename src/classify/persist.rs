@@ -79,6 +79,88 @@ pub struct ModelBody {
     pub role_metrics: BTreeMap<String, Prf>,
 }
 
+impl ModelBody {
+    /// Checks every shape and index the scoring code relies on: one IDF per term, one model per theme
+    /// (as many as theme ids and rule indicators), weight ids inside the feature space, sorted, finite
+    /// numbers, and the role model's hashed space and class count.
+    ///
+    /// # Errors
+    /// What is wrong, naming the part.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let c = &self.classifier;
+        let v = &c.vocab;
+        if v.idf.len() != v.terms.len() {
+            return Err(format!(
+                "{} IDF weights for {} terms",
+                v.idf.len(),
+                v.terms.len()
+            ));
+        }
+        if let Some(i) = v.idf.iter().position(|x| !x.is_finite()) {
+            return Err(format!("IDF weight {i} is not a finite number"));
+        }
+        let n = self.theme_ids.len();
+        if c.themes.len() != n || v.n_themes != n {
+            return Err(format!(
+                "{n} theme ids, {} theme models, {} rule indicators: they must agree",
+                c.themes.len(),
+                v.n_themes
+            ));
+        }
+        let dim = v.dim();
+        for (t, m) in c.themes.iter().enumerate() {
+            let name = &self.theme_ids[t];
+            check_weights(&m.weights, dim as u64, &format!("theme {name}"))?;
+            if !(m.intercept.is_finite() && m.threshold.is_finite()) {
+                return Err(format!(
+                    "theme {name}: intercept or threshold is not a finite number"
+                ));
+            }
+        }
+        if let Some(r) = &self.roles {
+            let classes = super::roles::ROLES.len();
+            if !(1..=32).contains(&r.bits) {
+                return Err(format!(
+                    "role model: {} hash bits (expected 1 to 32)",
+                    r.bits
+                ));
+            }
+            if r.ovr.classes.len() != classes || r.support.len() != classes {
+                return Err(format!(
+                    "role model: {} class models and {} supports for {classes} roles",
+                    r.ovr.classes.len(),
+                    r.support.len()
+                ));
+            }
+            for (k, m) in r.ovr.classes.iter().enumerate() {
+                check_weights(&m.weights, 1u64 << r.bits, &format!("role model class {k}"))?;
+                if !m.intercept.is_finite() {
+                    return Err(format!("role model class {k}: intercept is not finite"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Weight ids below `dim` and strictly increasing (lookups binary-search them), weights finite.
+fn check_weights(w: &[(u32, f32)], dim: u64, what: &str) -> std::result::Result<(), String> {
+    for (i, &(id, x)) in w.iter().enumerate() {
+        if u64::from(id) >= dim {
+            return Err(format!(
+                "{what}: weight index {id} outside the {dim} features"
+            ));
+        }
+        if i > 0 && w[i - 1].0 >= id {
+            return Err(format!("{what}: weight indices not in increasing order"));
+        }
+        if !x.is_finite() {
+            return Err(format!("{what}: weight {id} is not a finite number"));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Serialize, Deserialize)]
 struct Envelope<'a> {
     format: u32,
@@ -209,6 +291,10 @@ fn parse_model_json(origin: &Path, text: &str) -> Result<(ModelBody, String)> {
     }
     let mut body: ModelBody = serde_json::from_str(env.body.get())
         .map_err(|e| merr(format!("{MODEL_FILE} body does not parse ({e})")))?;
+    // The checksum proves the file is as written, not that what was written makes sense: an edited and
+    // re-checksummed model must be refused here, not panic or allocate without bound when it scores.
+    body.validate()
+        .map_err(|e| merr(format!("{MODEL_FILE}: {e}; retrain or restore it")))?;
     body.classifier.vocab.rebuild_index();
     Ok((body, actual))
 }
@@ -229,9 +315,6 @@ fn check(origin: &Path, m: ModelDir) -> Result<ModelDir> {
                 "{name} was changed after training; retrain with `shuzhi train`"
             )));
         }
-    }
-    if m.body.classifier.themes.len() != m.body.theme_ids.len() {
-        return Err(merr("theme count does not match the classifier".into()));
     }
     Ok(m)
 }

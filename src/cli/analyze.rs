@@ -141,7 +141,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let inputs = inputs?;
     if inputs.sources.is_empty() && args.batch.shard.is_none() {
         for s in &inputs.skipped {
-            eprintln!("shuzhi: skipped {s}");
+            errln!("shuzhi: skipped {s}");
         }
         let paths: Vec<String> = args
             .batch
@@ -161,7 +161,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let mut bytes_done: u64 = 0;
     let mut observe = |e: Event| match e {
-        Event::Skipped(s) => eprintln!("shuzhi: skipped {s}"),
+        Event::Skipped(s) => errln!("shuzhi: skipped {s}"),
         Event::Done { reports, bytes } => {
             bytes_done += bytes;
             pb.inc(reports);
@@ -182,7 +182,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             pb.abandon();
             drop(sink);
             drop(set);
-            eprintln!(
+            errln!(
                 "shuzhi: interrupted; previous outputs in {} are unchanged",
                 args.out.display()
             );
@@ -210,7 +210,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     render::write_tables(&dir, &outcome.aggregate, &tables, args.excel)?;
     if interrupted.load(Ordering::SeqCst) {
         drop(set);
-        eprintln!(
+        errln!(
             "shuzhi: interrupted; previous outputs in {} are unchanged",
             args.out.display()
         );
@@ -239,8 +239,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         files: Default::default(),
     })?;
     if !args.quiet {
-        eprint!("{}", markdown::terminal(&tables));
-        eprintln!("outputs written to {}", args.out.display());
+        err!("{}", markdown::terminal(&tables));
+        errln!("outputs written to {}", args.out.display());
     }
     Ok(if errors.is_empty() {
         ExitCode::SUCCESS

@@ -67,7 +67,7 @@ pub fn check_threads(n: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     let max = (4 * cores).max(8);
     if n > max {
-        eprintln!("shuzhi: --threads {n} capped at {max} (four per core)");
+        errln!("shuzhi: --threads {n} capped at {max} (four per core)");
         max
     } else {
         n
@@ -237,7 +237,7 @@ pub fn load_examples(
 ) -> Result<(Vec<Example>, PathBuf, Corpus, RoleFit)> {
     let mut corpus = Corpus::load(corpus_dir, &res.segmenter, None, &Default::default())?;
     for s in &corpus.skipped {
-        eprintln!("shuzhi: skipped {s}");
+        errln!("shuzhi: skipped {s}");
     }
     let labels_path = labels
         .clone()

@@ -210,17 +210,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 
     // Terminal.
-    println!(
+    outln!(
         "F1 on {year} labels ({} problem and cause statements)",
         so.items
     );
-    println!(
+    outln!(
         "  {:<28} {:>7} {:>7} {:>7} {:>8}",
-        "theme", "old", "new", "change", "support"
+        "theme",
+        "old",
+        "new",
+        "change",
+        "support"
     );
     for (t, id) in ids.iter().enumerate() {
         let (a, b) = (&so.per_theme[t], &sn.per_theme[t]);
-        println!(
+        outln!(
             "  {:<28} {:>7.3} {:>7.3} {:>+7.3} {:>8}",
             id,
             a.f1,
@@ -233,7 +237,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ("micro", &so.micro, &sn.micro),
         ("macro", &so.macro_avg, &sn.macro_avg),
     ] {
-        println!(
+        outln!(
             "  {:<28} {:>7.3} {:>7.3} {:>+7.3} {:>8}",
             name,
             a.f1,
@@ -242,11 +246,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             b.support
         );
     }
-    println!(
+    outln!(
         "\nThemes whose share of labelled problem/cause statements moved most ({year} vs before):"
     );
     for (d, t, prev, now) in moves.iter().take(args.top) {
-        println!(
+        outln!(
             "  {:<28} {:>6.1}% → {:>6.1}%  ({:+.1} points)",
             ids[*t],
             100.0 * prev,
@@ -256,7 +260,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     if let Some(out) = &args.out {
         write_atomic(out, md.as_bytes())?;
-        eprintln!("comparison written to {}", out.display());
+        errln!("comparison written to {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }

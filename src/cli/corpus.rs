@@ -119,7 +119,7 @@ fn stats(a: StatsArgs) -> Result<ExitCode> {
         }
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        outln!("{}", serde_json::to_string_pretty(&s)?);
     } else {
         print_tables(&s, &res.taxonomy);
     }
@@ -133,29 +133,35 @@ fn stats(a: StatsArgs) -> Result<ExitCode> {
 }
 
 fn print_tables(s: &Stats, tax: &shuzhi::themes::Taxonomy) {
-    println!(
+    outln!(
         "reports: {}   labelled statements: {}   unlabelled problem/cause/measure statements: {}",
-        s.reports, s.labelled_statements, s.unlabelled
+        s.reports,
+        s.labelled_statements,
+        s.unlabelled
     );
     for (title, map) in [
         ("year", &s.by_year),
         ("unit type", &s.by_unit_type),
         ("region", &s.by_region),
     ] {
-        println!("\nreports by {title}:");
+        outln!("\nreports by {title}:");
         for (k, v) in map {
-            println!("  {k:<12} {v:>5}");
+            outln!("  {k:<12} {v:>5}");
         }
     }
-    println!("\nlabelled statements by theme and role:");
-    println!(
+    outln!("\nlabelled statements by theme and role:");
+    outln!(
         "  {:<28} {:>8} {:>6} {:>8} {:>14}",
-        "theme", "problem", "cause", "measure", "problem+cause"
+        "theme",
+        "problem",
+        "cause",
+        "measure",
+        "problem+cause"
     );
     for t in &tax.themes {
         let m = &s.by_theme[&t.id];
         let g = |r: &str| m.get(r).copied().unwrap_or(0);
-        println!(
+        outln!(
             "  {:<28} {:>8} {:>6} {:>8} {:>14}",
             t.id,
             g("problem"),
@@ -165,7 +171,7 @@ fn print_tables(s: &Stats, tax: &shuzhi::themes::Taxonomy) {
         );
     }
     let g = |r: &str| s.no_theme.get(r).copied().unwrap_or(0);
-    println!(
+    outln!(
         "  {:<28} {:>8} {:>6} {:>8}",
         "(no theme)",
         g("problem"),
@@ -173,7 +179,7 @@ fn print_tables(s: &Stats, tax: &shuzhi::themes::Taxonomy) {
         g("measure")
     );
     for w in &s.label_warnings {
-        println!("warning: {w}");
+        outln!("warning: {w}");
     }
-    println!("\nlabels and taxonomy: valid");
+    outln!("\nlabels and taxonomy: valid");
 }

@@ -52,11 +52,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         &Default::default(),
     )?;
     for s in &skipped {
-        eprintln!("shuzhi: skipped {s}");
+        errln!("shuzhi: skipped {s}");
     }
     let d = discover::discover(&reports, &engine, args.min_score, args.k, args.seed)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&d)?);
+        outln!("{}", serde_json::to_string_pretty(&d)?);
     } else {
         print_text(&d);
     }
@@ -65,12 +65,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn print_text(d: &Discovery) {
     if let Some(note) = &d.note {
-        println!(
-            "{} of {} problem and cause statements have no theme.\nnote: {note}\n",
+        outln!(
+            "{} of {} problem and cause statements have no theme.
+note: {note}
+",
             d.candidates, d.statements
         );
     } else {
-        println!(
+        outln!(
         "{} of {} problem and cause statements have no theme; {} clusters ({}), mean silhouette {:.3}\n",
         d.candidates,
         d.statements,
@@ -81,17 +83,17 @@ fn print_text(d: &Discovery) {
     }
     for (i, c) in d.clusters.iter().enumerate() {
         let years: Vec<String> = c.years.iter().map(|(y, n)| format!("{y}:{n}")).collect();
-        println!(
+        outln!(
             "#{} [{} statements, {} reports] {}",
             i + 1,
             c.size,
             c.reports.len(),
             c.keywords.join(" ")
         );
-        println!("   years  {}", years.join(" "));
+        outln!("   years  {}", years.join(" "));
         let units: Vec<&str> = c.units.iter().take(8).map(String::as_str).collect();
         let more = c.units.len().saturating_sub(8);
-        println!(
+        outln!(
             "   units  {}{}",
             units.join("、"),
             if more > 0 {
@@ -107,8 +109,8 @@ fn print_text(d: &Discovery) {
             } else {
                 ""
             };
-            println!("   - {t}{ell}  ({})", e.report);
+            outln!("   - {t}{ell}  ({})", e.report);
         }
-        println!();
+        outln!();
     }
 }

@@ -86,9 +86,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         };
         pb.finish_and_clear();
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            outln!("{}", serde_json::to_string_pretty(&out)?);
         } else {
-            println!("{}\n", out.setup);
+            outln!("{}\n", out.setup);
             print_scores(&names, "model", &out.scores);
         }
         return Ok(ExitCode::SUCCESS);
@@ -125,60 +125,77 @@ pub fn run(args: Args) -> Result<ExitCode> {
     pb.finish_and_clear();
     if args.json {
         let out = serde_json::json!({ "evaluations": evals, "roles": roles.metrics });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("== statement roles (5-fold cross-validation grouped by report, statement by statement)\n");
-        println!(
+        outln!("== statement roles (5-fold cross-validation grouped by report, statement by statement)\n");
+        outln!(
             "{:<10} {:>9} {:>7} {:>6} {:>8}",
-            "role", "precision", "recall", "F1", "support"
+            "role",
+            "precision",
+            "recall",
+            "F1",
+            "support"
         );
         for (r, p) in &roles.metrics {
-            println!(
+            outln!(
                 "{r:<10} {:>9.3} {:>7.3} {:>6.3} {:>8}",
-                p.precision, p.recall, p.f1, p.support
+                p.precision,
+                p.recall,
+                p.f1,
+                p.support
             );
         }
-        println!();
+        outln!();
         for e in &evals {
-            println!("== {} ({} test statements)\n", e.setup, e.test_statements);
+            outln!("== {} ({} test statements)\n", e.setup, e.test_statements);
             print_scores(&names, "combined (model + rule features)", &e.combined);
             summary_line("model without rule features", &e.model_only);
             summary_line("rules of themes.toml alone", &e.rules_only);
             if let Some(nb) = &e.naive_bayes {
                 summary_line("linfa-bayes MultinomialNb", nb);
             }
-            println!();
+            outln!();
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn summary_line(what: &str, s: &Scores) {
-    println!(
+    outln!(
         "{what:<34} statements micro-F1 {:.3} macro-F1 {:.3} | reports micro-F1 {:.3} macro-F1 {:.3}",
         s.statements.micro.f1, s.statements.macro_avg.f1, s.reports.micro.f1, s.reports.macro_avg.f1
     );
 }
 
 fn print_table(names: &[String], title: &str, r: &Report) {
-    println!("{title} ({} items)", r.items);
-    println!(
+    outln!("{title} ({} items)", r.items);
+    outln!(
         "  {:<28} {:>9} {:>7} {:>7} {:>8}",
-        "theme", "precision", "recall", "F1", "support"
+        "theme",
+        "precision",
+        "recall",
+        "F1",
+        "support"
     );
     for (n, p) in names.iter().zip(&r.per_theme) {
-        println!(
+        outln!(
             "  {n:<28} {:>9.3} {:>7.3} {:>7.3} {:>8}",
-            p.precision, p.recall, p.f1, p.support
+            p.precision,
+            p.recall,
+            p.f1,
+            p.support
         );
     }
     for (label, p) in [("micro", &r.micro), ("macro", &r.macro_avg)] {
-        println!(
+        outln!(
             "  {label:<28} {:>9.3} {:>7.3} {:>7.3} {:>8}",
-            p.precision, p.recall, p.f1, p.support
+            p.precision,
+            p.recall,
+            p.f1,
+            p.support
         );
     }
-    println!();
+    outln!();
 }
 
 fn print_scores(names: &[String], what: &str, s: &Scores) {
@@ -193,8 +210,10 @@ fn print_scores(names: &[String], what: &str, s: &Scores) {
         &s.reports,
     );
     summary_line(what, s);
-    println!(
+    outln!(
         "{:<34} measure statements micro-F1 {:.3} macro-F1 {:.3}",
-        "", s.measures.micro.f1, s.measures.macro_avg.f1
+        "",
+        s.measures.micro.f1,
+        s.measures.macro_avg.f1
     );
 }

@@ -121,7 +121,7 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
         &Default::default(),
     )?;
     for s in &skipped {
-        eprintln!("shuzhi: skipped {s}");
+        errln!("shuzhi: skipped {s}");
     }
     if let Some(y) = &args.years {
         let (from, to) = parse_years(y)?;
@@ -150,7 +150,7 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
     } else {
         labelsheet::write_csv(&args.out, &rows)?;
     }
-    eprintln!(
+    errln!(
         "{} statements from {} reports written to {} ({} already labelled left out)",
         rows.len(),
         reports.len(),
@@ -173,7 +173,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         Err(e) => return Err(e).with_context(|| format!("reading {}", labels_path.display())),
     };
     if rows.is_empty() {
-        eprintln!(
+        errln!(
             "{}: no row has a filled 'themes' column; nothing to import",
             args.file.display()
         );
@@ -191,7 +191,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         &taxonomy,
     )?;
     for w in &m.warnings {
-        eprintln!("shuzhi: {w}");
+        errln!("shuzhi: {w}");
     }
     let show = |t: &[String]| {
         if t.is_empty() {
@@ -201,7 +201,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         }
     };
     for (row, l) in &m.added {
-        println!(
+        outln!(
             "+ row {row}: {} 「{}」 {}",
             l.report,
             l.text,
@@ -209,7 +209,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         );
     }
     for (row, old, l) in &m.changed {
-        println!(
+        outln!(
             "~ row {row}: {} 「{}」 {} → {}",
             l.report,
             l.text,
@@ -217,7 +217,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
             show(&l.themes)
         );
     }
-    println!(
+    outln!(
         "{} added, {} changed, {} unchanged{}",
         m.added.len(),
         m.changed.len(),

@@ -1,5 +1,7 @@
 //! Command-line interface: argument definitions and dispatch. One file per command.
 
+#[macro_use]
+mod say;
 mod analyze;
 mod common;
 mod compare;
@@ -86,6 +88,19 @@ struct ManArgs {
     out: Option<std::path::PathBuf>,
 }
 
+/// Reports an error that stopped a command on stderr and gives the exit code: success when the error is
+/// only that the reader of stdout has gone.
+pub fn fail(err: &anyhow::Error) -> ExitCode {
+    if say::closed_stdout(err) {
+        return ExitCode::SUCCESS;
+    }
+    errln!("shuzhi: error: {err}");
+    for cause in err.chain().skip(1) {
+        errln!("  caused by: {cause}");
+    }
+    ExitCode::from(EXIT_FAILURE)
+}
+
 /// Parses the command line and runs the command.
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
@@ -102,12 +117,10 @@ pub fn run() -> Result<ExitCode> {
         Command::Discover(a) => discover::run(a),
         Command::Model(a) => model::run(a),
         Command::Completions(a) => {
-            clap_complete::generate(
-                a.shell,
-                &mut Cli::command(),
-                "shuzhi",
-                &mut std::io::stdout(),
-            );
+            // Into memory first: the generator panics on a failed write, and a closed stdout is no error.
+            let mut script = Vec::new();
+            clap_complete::generate(a.shell, &mut Cli::command(), "shuzhi", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man(a) => man(a),

@@ -68,7 +68,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?
             }
         };
-        print!("{card}");
+        super::say::out(format_args!("{card}"));
         return Ok(ExitCode::SUCCESS);
     }
     let (engine, m) = load_model(args.model.as_deref())?;
@@ -117,7 +117,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         dictionary_sha256: &b.dict_hash,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&d)?);
+        outln!("{}", serde_json::to_string_pretty(&d)?);
         return Ok(ExitCode::SUCCESS);
     }
     let years = match (d.training.years.first(), d.training.years.last()) {
@@ -125,22 +125,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (Some(a), _) => format!("year {a}"),
         _ => "no years".into(),
     };
-    println!("model      {}", d.name);
-    println!("source     {}", d.source);
-    println!("checksum   {}", d.checksum);
-    println!(
+    outln!("model      {}", d.name);
+    outln!("source     {}", d.source);
+    outln!("checksum   {}", d.checksum);
+    outln!(
         "format     {} (trained by shuzhi {})",
         d.format, d.trained_by
     );
-    println!(
+    outln!(
         "training   {} labelled statements from {} reports, {years}; labels sha256 {}",
         d.training.statements, d.training.reports, d.training.labels_sha256
     );
-    println!("taxonomy   sha256 {}", d.taxonomy_sha256);
-    println!("dictionary sha256 {}", d.dictionary_sha256);
-    println!("themes     {}", d.themes.len());
+    outln!("taxonomy   sha256 {}", d.taxonomy_sha256);
+    outln!("dictionary sha256 {}", d.dictionary_sha256);
+    outln!("themes     {}", d.themes.len());
     for t in &d.themes {
-        println!(
+        outln!(
             "  {:<28} {:<7} {:>5} positives  {}",
             t.id, t.family, t.positives, t.name
         );

@@ -197,7 +197,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
         &card_text,
     )?;
-    eprintln!(
+    errln!(
         "trained on {} labelled statements ({} reports); cross-validated micro-F1 {:.3}, macro-F1 {:.3}; model written to {}",
         examples.len(),
         groups.iter().collect::<BTreeSet<_>>().len(),

@@ -11,7 +11,8 @@ use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
 pub struct Decoded {
     /// Normalised text (LF line endings, odd spaces folded, zero-width characters removed).
     pub text: String,
-    /// `UTF-8`, `UTF-8 (BOM)`, `UTF-16LE (BOM)`, `UTF-16BE (BOM)`, `GB18030`, or `mixed (UTF-8 + GB18030)`.
+    /// `UTF-8`, `UTF-8 (BOM)`, `UTF-16LE (BOM)`, `UTF-16BE (BOM)`, `UTF-16LE (no BOM)`, `UTF-16BE (no BOM)`,
+    /// `GB18030`, `Big5`, or `mixed (UTF-8 + GB18030)`.
     pub encoding: String,
     /// Non-fatal problems (replaced bytes, mixed encodings).
     pub warnings: Vec<String>,
@@ -47,11 +48,14 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, SkipReason> {
         )
     } else {
         if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-            return Err(SkipReason::Binary { offset });
-        }
-        match std::str::from_utf8(bytes) {
-            Ok(s) => (s.to_owned(), "UTF-8".into()),
-            Err(_) => decode_legacy(bytes, &mut warnings)?,
+            match utf16_without_bom(bytes) {
+                Some((text, enc)) => (text, enc.into()),
+                None => return Err(SkipReason::Binary { offset }),
+            }
+        } else if let Some(s) = utf8_cut_short(bytes, &mut warnings) {
+            (s, "UTF-8".into())
+        } else {
+            decode_legacy(bytes, &mut warnings)?
         }
     };
     let text = normalize(&raw);
@@ -71,10 +75,50 @@ fn decode_utf8_or_mixed(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Stri
         let offset = bytes.iter().position(|&b| b == 0).unwrap_or(0) + 3;
         return Err(SkipReason::Binary { offset });
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_owned()),
-        Err(_) => decode_legacy(bytes, warnings).map(|(s, _)| s),
+    match utf8_cut_short(bytes, warnings) {
+        Some(s) => Ok(s),
+        None => decode_legacy(bytes, warnings).map(|(s, _)| s),
     }
+}
+
+/// The text when `bytes` are UTF-8, or UTF-8 cut inside its last character (a truncated copy or
+/// download): then the partial character is dropped with a warning rather than the whole file read as
+/// GB18030 mojibake. An ASCII text ending in a stray high byte is no evidence of UTF-8 and is left to
+/// the legacy decoders.
+fn utf8_cut_short(bytes: &[u8], warnings: &mut Vec<String>) -> Option<String> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Some(s.to_owned()),
+        Err(e) if e.error_len().is_none() && !bytes[..e.valid_up_to()].is_ascii() => {
+            let cut = bytes.len() - e.valid_up_to();
+            warnings.push(format!(
+                "file ends inside a UTF-8 character (cut short?); its last {cut} byte(s) dropped"
+            ));
+            std::str::from_utf8(&bytes[..e.valid_up_to()])
+                .ok()
+                .map(str::to_owned)
+        }
+        Err(_) => None,
+    }
+}
+
+/// UTF-16 without a byte-order mark: NUL bytes are the high bytes of ASCII characters (digits, line
+/// breaks), mostly on one side of each pair. Taken only when the pairs decode cleanly into text.
+fn utf16_without_bom(bytes: &[u8]) -> Option<(String, &'static str)> {
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let odd = bytes.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let even = bytes.iter().step_by(2).filter(|&&b| b == 0).count();
+    // Ideographs such as 一 (U+4E00) put a few NULs on the other side; binary data spreads them evenly.
+    let (enc, name) = if odd > 2 * even {
+        (UTF_16LE, "UTF-16LE (no BOM)")
+    } else if even > 2 * odd {
+        (UTF_16BE, "UTF-16BE (no BOM)")
+    } else {
+        return None;
+    };
+    let text = enc.decode_without_bom_handling_and_without_replacement(bytes)?;
+    (!text.contains('\0') && textlike_share(&text) >= 0.9).then(|| (text.into_owned(), name))
 }
 
 fn decode_utf16(
@@ -307,6 +351,30 @@ mod tests {
         let gbd = decode(&gb).unwrap();
         assert_eq!(gbd.text, expected);
         assert_eq!(gbd.encoding, "GB18030");
+    }
+
+    #[test]
+    fn utf8_cut_inside_its_last_character_stays_utf8() {
+        let bytes = "问题在于经费不足。".as_bytes();
+        let d = decode(&bytes[..bytes.len() - 1]).unwrap();
+        assert_eq!(d.encoding, "UTF-8");
+        assert_eq!(d.text, "问题在于经费不足");
+        assert_eq!(d.warnings.len(), 1);
+        // ASCII and one stray lead byte is no evidence of UTF-8.
+        assert_ne!(
+            decode(b"abc\xE4\xB8").map(|d| d.encoding).ok(),
+            Some("UTF-8".into())
+        );
+    }
+
+    #[test]
+    fn utf16_without_bom_is_recognised() {
+        let text = "一、存在的问题\n1.经费不足。\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(decode(&le).unwrap().encoding, "UTF-16LE (no BOM)");
+        assert_eq!(decode(&be).unwrap().encoding, "UTF-16BE (no BOM)");
+        assert_eq!(decode(&le).unwrap().text, text);
     }
 
     #[test]

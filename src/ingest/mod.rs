@@ -86,16 +86,29 @@ fn is_report_name(path: &Path) -> bool {
         && REPORT_EXTENSIONS.contains(&extension(path).as_str())
 }
 
+/// A file or folder name as it appears in a report id: as is when it is UTF-8, else with every byte
+/// that is not valid UTF-8 written as `%XX`, so that two different names never map to one id (a lossy
+/// decode would turn both into U+FFFD).
+pub fn name_id(name: &std::ffi::OsStr) -> String {
+    if let Some(s) = name.to_str() {
+        return s.to_owned();
+    }
+    let bytes = name.as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn relative_id(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
+    let parts: Vec<String> = rel.components().map(|c| name_id(c.as_os_str())).collect();
     if parts.is_empty() {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        path.file_name().map(name_id).unwrap_or_default()
     } else {
         parts.join("/")
     }
@@ -162,8 +175,8 @@ pub fn discover_excluding(roots: &[PathBuf], exclude: &[PathBuf]) -> (Vec<Source
         if meta.is_file() {
             let id = root
                 .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| root.to_string_lossy().into_owned());
+                .map(name_id)
+                .unwrap_or_else(|| name_id(root.as_os_str()));
             let parent = root.parent().unwrap_or(Path::new(".")).to_path_buf();
             sources.push(Source {
                 rel: id.clone(),
@@ -194,6 +207,12 @@ pub fn discover_excluding(roots: &[PathBuf], exclude: &[PathBuf]) -> (Vec<Source
         walk_dir(root, exclude, &mut sources, &mut skipped);
     }
     (sources, skipped)
+}
+
+/// A path the system cannot open because it is too long: whatever it holds is lost to the run, so it is
+/// always reported, even when it is a folder.
+fn too_long(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::InvalidFilename
 }
 
 fn is_excluded(dir: &Path, exclude: &[PathBuf]) -> bool {
@@ -289,6 +308,13 @@ fn walk_dir(
                         });
                     }
                 }
+                Err(e) if too_long(&e) => skipped.push(Skipped {
+                    reason: SkipReason::Walk(format!(
+                        "path too long for the system ({} bytes): not read; move or rename its folders",
+                        path.as_os_str().len()
+                    )),
+                    path,
+                }),
                 Err(e) => {
                     if is_report_name(&path) || fs::symlink_metadata(&path).is_ok() {
                         skipped.push(Skipped {
@@ -340,8 +366,9 @@ pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReaso
     }
     let mut warnings = Vec::new();
     if source.path.to_str().is_none() {
-        warnings
-            .push("file name is not valid UTF-8; id shows it with replacement characters".into());
+        warnings.push(
+            "file name is not valid UTF-8; its id writes the bytes that are not as %XX".into(),
+        );
     }
     let looks_zip = bytes.starts_with(b"PK\x03\x04");
     let looks_pdf = bytes.starts_with(b"%PDF");

@@ -41,7 +41,7 @@ pub fn summary_md(t: &Tables) -> String {
             s,
             "| {} | {} | {} | {} | {} | {} | {} |",
             r.theme,
-            r.name,
+            md_escape(&r.name),
             r.reports,
             pct(r.share),
             trend_arrow(r.change_pp),
@@ -88,8 +88,8 @@ pub fn summary_md(t: &Tables) -> String {
             let _ = writeln!(
                 s,
                 "- {}: {} ({}) in {}",
-                p.unit,
-                p.name,
+                md_escape(&p.unit),
+                md_escape(&p.name),
                 p.theme,
                 p.years.replace(';', ", ")
             );
@@ -145,7 +145,9 @@ fn reading(s: &mut String, t: &Tables) {
     }
 }
 
-/// A report id or other user text made safe inside Markdown: no HTML, no table pipes, one line.
+/// A report id, unit name or other user text made safe inside Markdown: no HTML, no table pipes, one
+/// line, emphasis, link and code characters literal. (Theme ids are snake_case by the taxonomy's rules and
+/// go in as they are.)
 fn md_escape(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     for c in v.chars() {
@@ -158,7 +160,8 @@ fn md_escape(v: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push(' '),
+            c if c.is_control() => {}
             c => out.push(c),
         }
     }
