@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Side-by-side throughput: shuzhi analyze vs the Python peer (jieba + scikit-learn), on one synthetic corpus,
-# in one run, alternating, ROUNDS rounds each. Also: shuzhi on 1 vs 2 threads, raw jieba-rs cut on 1 and 2
-# threads (the limit), and `shuzhi train` time on the shipped labels (TRAIN=0 skips it; TRAIN=2 also trains on
-# ~10,000 replicated labels). With MEMORY=1, peak RSS of analyze on ~100 MB and ~1 GB of reports.
+# in one run, alternating, ROUNDS rounds each: the peer, shuzhi on all cores, 1 and 2 threads, and raw
+# jieba-rs cut (the project's own jieba-rs, texts in memory) on 1 and 2 threads (the limit). Also `shuzhi train`
+# time on the shipped labels (TRAIN=0 skips it; TRAIN=2 also trains on ~10,000 replicated labels). With
+# MEMORY=1, peak RSS of analyze on ~100 MB and ~1 GB of reports.
 #
-#   benches/compare.sh [N_REPORTS=2000]
-#   ROUNDS=3 MEMORY=1 TRAIN=2 benches/compare.sh 2000
+# The default 12,000 reports are about 52 MB, so that start-up (about 0.2 s) does not weigh on the rates.
+#
+#   benches/compare.sh [N_REPORTS=12000]
+#   ROUNDS=3 MEMORY=1 TRAIN=2 benches/compare.sh 12000
 #
 # Run from anywhere; works in the repository root. Everything it makes goes under target/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-N=${1:-2000}
+N=${1:-12000}
 ROUNDS=${ROUNDS:-3}
 MEMORY=${MEMORY:-0}
 TRAIN=${TRAIN:-1}
@@ -57,15 +60,15 @@ run() {
   printf '%s\t%s\n' "$wall" "$rss" >>"$WORK/$name.tsv"
 }
 
-rm -f "$WORK"/*.tsv
+rm -f "$WORK"/*.tsv "$WORK"/cut[12].txt
 for r in $(seq "$ROUNDS"); do
   run peer "$VENV/bin/python" benches/peer/peer.py "$CORPUS" --out "$WORK/peer-out"
   run analyze "$SHUZHI" analyze "$CORPUS" --out "$WORK/analyze-out" --quiet
   run analyze_t1 "$SHUZHI" analyze "$CORPUS" --out "$WORK/analyze-out" --quiet --threads 1
   run analyze_t2 "$SHUZHI" analyze "$CORPUS" --out "$WORK/analyze-out" --quiet --threads 2
+  "$GEN" --cut-only "$CORPUS" --threads 1 --rounds 1 >>"$WORK/cut1.txt"
+  "$GEN" --cut-only "$CORPUS" --threads 2 --rounds 1 >>"$WORK/cut2.txt"
 done
-"$GEN" --cut-only "$CORPUS" --threads 1 --rounds "$ROUNDS" >"$WORK/cut1.txt"
-"$GEN" --cut-only "$CORPUS" --threads 2 --rounds "$ROUNDS" >"$WORK/cut2.txt"
 grep -h 'peer:' "$WORK/peer.stderr" || true
 
 # median wall (s), median MB/s, max peak RSS (MB)
@@ -78,7 +81,11 @@ med = statistics.median(walls)
 print(f"{med:.2f} {float(sys.argv[2]) / 1e6 / med:.3f} {max(r for _, r in rows) / 1024:.0f} {' '.join(f'{w:.2f}' for w in walls)}")
 EOF
 }
-cut_rate() { sed -n 's/.*median \([0-9.]*\) MB\/s.*/\1/p' "$WORK/$1.txt"; }
+# median of the rounds' cut rates (one line a round)
+cut_rate() {
+  sed -n 's/.*median \([0-9.]*\) MB\/s.*/\1/p' "$WORK/$1.txt" |
+    python3 -c "import statistics, sys; print(f'{statistics.median(float(l) for l in sys.stdin):.2f}')"
+}
 
 read -r P_WALL P_RATE P_RSS P_ALL <<<"$(stats peer)"
 read -r A_WALL A_RATE A_RSS A_ALL <<<"$(stats analyze)"
@@ -99,6 +106,7 @@ echo "| jieba-rs cut, 1 thread (in memory) | $C1 | | |"
 echo "| jieba-rs cut, 2 threads (in memory) | $C2 | | |"
 echo
 echo "analyze / peer (MB/s ratio): $(ratio "$A_RATE" "$P_RATE")"
+echo "analyze 2 threads / peer: $(ratio "$A2_RATE" "$P_RATE")"
 echo "analyze 2 threads / 1 thread: $(ratio "$A2_RATE" "$A1_RATE")"
 echo "jieba cut 2 threads / 1 thread: $(ratio "$C2" "$C1")"
 echo "analyze (2 threads) / jieba cut (2 threads): $(ratio "$A2_RATE" "$C2")"

@@ -167,7 +167,7 @@ pub struct Aggregate {
     /// Per value tuple of `by`.
     pub by_group: BTreeMap<String, Counts>,
     /// unit → theme → years it was raised.
-    pub persistent: BTreeMap<String, BTreeMap<String, BTreeSet<i32>>>,
+    pub persistent: BTreeMap<String, UnitThemes>,
     /// Best evidence per theme id.
     pub evidence: BTreeMap<String, Vec<Evidence>>,
     /// Reports with no problem or cause statement.
@@ -182,6 +182,54 @@ pub struct Aggregate {
     /// Reports per text repair of the normaliser (traditional, unwrapped, split, …).
     #[serde(default)]
     pub repairs: BTreeMap<String, u64>,
+}
+
+/// One unit's themes with the years each was raised: sorted by theme, years sorted and distinct. A corpus
+/// may name a fresh unit in nearly every report, so this is a flat list (a few bytes a theme) rather than a
+/// map of sets (a tree node each). Serialised as a map of theme → years.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitThemes(Vec<(Box<str>, Vec<i32>)>);
+
+impl UnitThemes {
+    /// Records that the unit raised `theme` in `year`.
+    pub fn insert(&mut self, theme: &str, year: i32) {
+        match self.0.binary_search_by(|(t, _)| (**t).cmp(theme)) {
+            Ok(i) => {
+                let years = &mut self.0[i].1;
+                if let Err(j) = years.binary_search(&year) {
+                    years.insert(j, year);
+                }
+            }
+            Err(i) => self.0.insert(i, (theme.into(), vec![year])),
+        }
+    }
+
+    /// (theme, years) in theme order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[i32])> {
+        self.0.iter().map(|(t, y)| (&**t, y.as_slice()))
+    }
+}
+
+impl Serialize for UnitThemes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (t, years) in self.iter() {
+            m.serialize_entry(t, years)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for UnitThemes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, BTreeSet<i32>>::deserialize(d)?;
+        Ok(UnitThemes(
+            map.into_iter()
+                .map(|(t, ys)| (t.into_boxed_str(), ys.into_iter().collect()))
+                .collect(),
+        ))
+    }
 }
 
 /// Report ids kept in [`Aggregate::silent_reports`].
@@ -271,13 +319,11 @@ impl Aggregate {
                 Some(r) => format!("{unit}（{r}）"),
                 None => unit.clone(),
             };
-            for t in &rec.raised {
-                self.persistent
-                    .entry(unit.clone())
-                    .or_default()
-                    .entry(t.clone())
-                    .or_default()
-                    .insert(y);
+            if !rec.raised.is_empty() {
+                let themes = self.persistent.entry(unit).or_default();
+                for t in &rec.raised {
+                    themes.insert(t, y);
+                }
             }
         }
         for m in mentions
@@ -351,8 +397,10 @@ impl Aggregate {
         }
         for (u, themes) in other.persistent {
             let e = self.persistent.entry(u).or_default();
-            for (t, years) in themes {
-                e.entry(t).or_default().extend(years);
+            for (t, years) in themes.iter() {
+                for &y in years {
+                    e.insert(t, y);
+                }
             }
         }
         for (t, list) in other.evidence {
@@ -402,11 +450,10 @@ impl Aggregate {
     pub fn persistent_problems(&self) -> Vec<(String, String, Vec<i32>)> {
         let mut out = Vec::new();
         for (unit, themes) in &self.persistent {
-            for (t, years) in themes {
-                let ys: Vec<i32> = years.iter().copied().collect();
+            for (t, ys) in themes.iter() {
                 let consecutive = ys.windows(2).any(|w| w[1] == w[0] + 1);
                 if consecutive {
-                    out.push((unit.clone(), t.clone(), ys));
+                    out.push((unit.clone(), t.to_string(), ys.to_vec()));
                 }
             }
         }
@@ -494,6 +541,28 @@ mod tests {
             normalized: vec![],
             roles_by: Default::default(),
         }
+    }
+
+    /// The flat per-unit list writes the JSON of a map of theme → set of years, and reads it back.
+    #[test]
+    fn unit_themes_serialise_as_a_map_of_sets() {
+        let raised = [
+            ("b", 2021),
+            ("a", 2023),
+            ("b", 2019),
+            ("a", 2023),
+            ("c", 2020),
+        ];
+        let mut flat = UnitThemes::default();
+        let mut sets: BTreeMap<String, BTreeSet<i32>> = BTreeMap::new();
+        for (t, y) in raised {
+            flat.insert(t, y);
+            sets.entry(t.to_string()).or_default().insert(y);
+        }
+        let json = serde_json::to_string(&flat).unwrap();
+        assert_eq!(json, serde_json::to_string(&sets).unwrap());
+        assert_eq!(json, r#"{"a":[2023],"b":[2019,2021],"c":[2020]}"#);
+        assert_eq!(serde_json::from_str::<UnitThemes>(&json).unwrap(), flat);
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub fn report_findings(p: &Parsed, engine: &Engine) -> (ReportRecord, Vec<Mentio
         if st.role.raises() {
             problem_statements += 1;
         }
-        for h in engine.classify(&st.text, tokens, st.role) {
+        let starts = p.starts.get(i).map(Vec::as_slice);
+        for h in engine.classify_cut(&st.text, tokens, starts, st.role) {
             let id = tax.themes[h.theme].id.clone();
             match st.role {
                 Role::Problem | Role::Cause => {

@@ -29,6 +29,9 @@ pub struct Parsed {
     /// Filtered tokens of each statement, in [`Structure::statements`] order; empty for the statements
     /// [`Tokens::Classified`] leaves out.
     pub tokens: Vec<Vec<String>>,
+    /// Byte offset within its statement of each token in [`Parsed::tokens`], so that evidence can split a
+    /// statement's tokens by sentence without segmenting it again.
+    pub starts: Vec<Vec<u32>>,
 }
 
 impl Parsed {
@@ -78,22 +81,23 @@ pub fn parse_document(
             .into(),
         );
     }
-    let tokens = structure
+    let (tokens, starts) = structure
         .statements()
         .map(|s| {
             if which == Tokens::All || s.role.classified() {
-                statement_tokens(seg, &s.text)
+                statement_tokens_at(seg, &s.text)
             } else {
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         })
-        .collect();
+        .unzip();
     Parsed {
         doc,
         meta,
         structure,
         normalized: norm.steps,
         tokens,
+        starts,
     }
 }
 
@@ -104,6 +108,15 @@ pub fn statement_tokens(seg: &Segmenter, text: &str) -> Vec<String> {
         None => text,
     };
     seg.tokens(body).into_iter().map(str::to_string).collect()
+}
+
+/// [`statement_tokens`] with the byte offset of each token within `text` (marker included).
+pub fn statement_tokens_at(seg: &Segmenter, text: &str) -> (Vec<String>, Vec<u32>) {
+    let skip = structure::markers::at_start(text).map_or(0, |m| m.len);
+    seg.tokens_at(&text[skip..])
+        .into_iter()
+        .map(|(at, t)| (t.to_string(), (skip + at) as u32))
+        .unzip()
 }
 
 /// Reads, decodes, structures and segments one file.

@@ -127,11 +127,16 @@ impl Segmenter {
     /// Tokens that carry meaning: [`Segmenter::cut`] without punctuation, numbers, placeholders, spaces and
     /// stopwords.
     pub fn tokens<'a>(&self, text: &'a str) -> Vec<&'a str> {
+        self.tokens_at(text).into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// [`Segmenter::tokens`] with the byte offset of each token in `text`.
+    pub fn tokens_at<'a>(&self, text: &'a str) -> Vec<(usize, &'a str)> {
         self.jieba
             .cut(text, true)
             .into_iter()
-            .map(|t| t.word)
-            .filter(|t| keep_token(t) && !self.stopwords.contains(*t))
+            .filter(|t| keep_token(t.word) && !self.stopwords.contains(t.word))
+            .map(|t| (t.byte_start, t.word))
             .collect()
     }
 }

@@ -159,7 +159,128 @@ pub struct Vocabulary {
     /// Number of themes (rule indicators).
     pub n_themes: usize,
     #[serde(skip)]
-    index: FxMap<String, u32>,
+    lookup: Lookup,
+}
+
+/// No feature: the word is known only as part of a bigram.
+const NONE: u32 = u32::MAX;
+
+/// The text features by interned integer keys, so that a statement's features are found without formatting
+/// and hashing a name for each (`"w:…"`, `"b:… …"`, `"c:…"`).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Lookup {
+    /// Each word of a word or word-pair feature → its word number.
+    words: FxMap<Box<str>, u32>,
+    /// Word number → its unigram feature id, or [`NONE`].
+    unigram: Vec<u32>,
+    /// (first word number, second word number) → pair feature id.
+    pair: FxMap<u64, u32>,
+    /// (first character, second character) → character bigram feature id.
+    chars: FxMap<u64, u32>,
+    /// Feature names that do not fit the keys above (none in a vocabulary made by [`Vocabulary::fit`]):
+    /// then every name is looked up as a string, as [`raw_terms`] makes it.
+    by_name: Option<FxMap<String, u32>>,
+}
+
+fn char_key(a: char, b: char) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+impl Lookup {
+    fn new(terms: &[String]) -> Lookup {
+        let mut l = Lookup::default();
+        let mut fits = true;
+        for (id, t) in terms.iter().enumerate() {
+            let id = id as u32;
+            if let Some(w) = t.strip_prefix("w:") {
+                let n = l.word(w);
+                l.unigram[n as usize] = id;
+            } else if let Some((a, b)) = t
+                .strip_prefix("b:")
+                .and_then(|p| p.split_once(' '))
+                .filter(|(_, b)| !b.contains(' '))
+            {
+                let key = (u64::from(l.word(a)) << 32) | u64::from(l.word(b));
+                l.pair.insert(key, id);
+            } else if let Some(p) = t.strip_prefix("c:") {
+                let mut cs = p.chars();
+                match (cs.next(), cs.next(), cs.next()) {
+                    (Some(a), Some(b), None) => {
+                        l.chars.insert(char_key(a, b), id);
+                    }
+                    _ => fits = false,
+                }
+            } else {
+                fits = false;
+            }
+        }
+        if !fits {
+            l.by_name = Some(
+                terms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (t.clone(), i as u32))
+                    .collect(),
+            );
+        }
+        l
+    }
+
+    fn word(&mut self, w: &str) -> u32 {
+        if let Some(&n) = self.words.get(w) {
+            return n;
+        }
+        let n = self.unigram.len() as u32;
+        self.words.insert(w.into(), n);
+        self.unigram.push(NONE);
+        n
+    }
+
+    /// Pushes the feature id of every raw term of `input` that is in the vocabulary, as [`raw_terms`] would
+    /// name them.
+    fn ids(&self, input: &Input, p: &FeatureParams, ids: &mut Vec<u32>) {
+        if let Some(by_name) = &self.by_name {
+            raw_terms(input, p, |t| {
+                if let Some(&id) = by_name.get(t) {
+                    ids.push(id);
+                }
+            });
+            return;
+        }
+        let mut prev: Option<u32> = None;
+        for t in input.tokens {
+            let w = self.words.get(t.as_str()).copied();
+            if let Some(w) = w {
+                let f = self.unigram[w as usize];
+                if f != NONE {
+                    ids.push(f);
+                }
+            }
+            if p.word_bigrams {
+                if let (Some(a), Some(b)) = (prev, w) {
+                    if let Some(&f) = self.pair.get(&((u64::from(a) << 32) | u64::from(b))) {
+                        ids.push(f);
+                    }
+                }
+            }
+            prev = w;
+        }
+        if p.char_bigrams && !self.chars.is_empty() {
+            let mut prev: Option<char> = None;
+            for c in input.text.chars() {
+                if is_han(c) {
+                    if let Some(a) = prev {
+                        if let Some(&f) = self.chars.get(&char_key(a, c)) {
+                            ids.push(f);
+                        }
+                    }
+                    prev = Some(c);
+                } else {
+                    prev = None;
+                }
+            }
+        }
+    }
 }
 
 const ROLES: [Role; 3] = [Role::Problem, Role::Cause, Role::Measure];
@@ -206,20 +327,15 @@ impl Vocabulary {
             terms: terms.into_iter().map(|(t, _)| t).collect(),
             idf,
             n_themes,
-            index: FxMap::default(),
+            lookup: Lookup::default(),
         };
         v.rebuild_index();
         v
     }
 
-    /// Rebuilds the name → id map (after deserialising).
+    /// Rebuilds the feature lookup from the names (after deserialising).
     pub fn rebuild_index(&mut self) {
-        self.index = self
-            .terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
+        self.lookup = Lookup::new(&self.terms);
     }
 
     /// Restricts the vocabulary to the given text feature ids (kept in id order) and returns the old → new map.
@@ -275,11 +391,7 @@ impl Vocabulary {
     /// The TF-IDF vector of a statement (sublinear tf, L2-normalised text part), plus indicators.
     pub fn transform(&self, input: &Input) -> Sparse {
         let mut ids: Vec<u32> = Vec::with_capacity(3 * input.tokens.len() + input.text.len() / 3);
-        raw_terms(input, &self.params, |t| {
-            if let Some(&id) = self.index.get(t) {
-                ids.push(id);
-            }
-        });
+        self.lookup.ids(input, &self.params, &mut ids);
         // Sorted, then counted by runs: ids in order, so float sums never depend on hash order.
         ids.sort_unstable();
         let mut v: Sparse = Vec::with_capacity(ids.len() + 1 + input.rules.len());
@@ -348,5 +460,54 @@ mod tests {
         assert!((text_norm - 1.0).abs() < 1e-5);
         assert!(x.iter().any(|&(id, _)| id == v1.rule_base()));
         assert!(x.iter().any(|&(id, _)| id == v1.role_base()));
+    }
+
+    /// Interned lookups give the vectors of looking up every formatted name, with the shipped model on
+    /// every statement of the shipped reports.
+    #[test]
+    fn interned_lookup_gives_the_vectors_of_names() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (engine, _) =
+            crate::classify::Engine::from_model_dir(&root.join("models/default")).unwrap();
+        let vocab = &engine.model.as_ref().unwrap().vocab;
+        assert!(vocab.lookup.by_name.is_none());
+        let mut by_name = vocab.clone();
+        by_name.lookup.by_name = Some(
+            vocab
+                .terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect(),
+        );
+        let corpus = crate::corpus::Corpus::load(
+            &root.join("corpus"),
+            &engine.segmenter,
+            None,
+            &Default::default(),
+        )
+        .unwrap();
+        let mut nonempty = 0;
+        for p in &corpus.reports {
+            for (_, st, tokens) in p.statements() {
+                let input = Input {
+                    tokens,
+                    text: &st.text,
+                    role: st.role,
+                    rules: &[1],
+                };
+                let x = vocab.transform(&input);
+                assert_eq!(x, by_name.transform(&input), "{}", st.text);
+                nonempty += usize::from(x.len() > 2);
+            }
+        }
+        assert!(nonempty > 1000, "{nonempty}");
+    }
+
+    #[test]
+    fn names_that_fit_no_key_are_looked_up_by_name() {
+        let terms = ["b:a b c", "c:老龄", "w:党员"].map(str::to_string);
+        assert!(Lookup::new(&terms).by_name.is_some());
+        assert!(Lookup::new(&terms[1..]).by_name.is_none());
     }
 }
