@@ -69,7 +69,8 @@ fn print_text(d: &Discovery) {
             "{} of {} problem and cause statements have no theme.
 note: {note}
 ",
-            d.candidates, d.statements
+            d.candidates,
+            d.statements
         );
     } else {
         outln!(

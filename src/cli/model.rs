@@ -130,11 +130,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     outln!("checksum   {}", d.checksum);
     outln!(
         "format     {} (trained by shuzhi {})",
-        d.format, d.trained_by
+        d.format,
+        d.trained_by
     );
     outln!(
         "training   {} labelled statements from {} reports, {years}; labels sha256 {}",
-        d.training.statements, d.training.reports, d.training.labels_sha256
+        d.training.statements,
+        d.training.reports,
+        d.training.labels_sha256
     );
     outln!("taxonomy   sha256 {}", d.taxonomy_sha256);
     outln!("dictionary sha256 {}", d.dictionary_sha256);
@@ -142,7 +145,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for t in &d.themes {
         outln!(
             "  {:<28} {:<7} {:>5} positives  {}",
-            t.id, t.family, t.positives, t.name
+            t.id,
+            t.family,
+            t.positives,
+            t.name
         );
     }
     Ok(ExitCode::SUCCESS)
