@@ -728,3 +728,42 @@ fn label_export_csv_starts_no_formula_and_import_reads_the_text_back() {
     let v: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(v["report"], "=cmd.txt", "{text}");
 }
+
+#[test]
+fn a_small_docx_that_inflates_past_max_size_is_skipped() {
+    use std::io::Write;
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 1);
+    // About 3 MB of document XML, a few KB zipped.
+    let mut xml = String::from(
+        "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>",
+    );
+    for _ in 0..60_000 {
+        xml.push_str("<w:p><w:r><w:t>一、存在的问题</w:t></w:r></w:p>");
+    }
+    xml.push_str("</w:body></w:document>");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(c.join("2019/bomb.docx")).unwrap());
+    z.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated),
+    )
+    .unwrap();
+    z.write_all(xml.as_bytes()).unwrap();
+    z.finish().unwrap();
+    assert!(std::fs::metadata(c.join("2019/bomb.docx")).unwrap().len() < 1_000_000);
+    let out = d.path().join("out");
+    // Before the fix the XML was read whole (up to a fixed 64 MiB) whatever --max-size said.
+    let o = analyze(&c, &out, &["--max-size", "1000000"]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
+    assert!(
+        errors.contains("bomb.docx") && errors.contains("inflates past 1000000 bytes"),
+        "{errors}"
+    );
+}

@@ -49,7 +49,7 @@ pub struct Args {
     /// Write CSV files with a UTF-8 BOM (for Excel and WPS).
     #[arg(long)]
     pub excel: bool,
-    /// Skip files larger than this many bytes.
+    /// Skip files larger than this many bytes (and .docx files whose text XML inflates past it).
     #[arg(long, default_value_t = ingest::DEFAULT_MAX_SIZE)]
     pub max_size: u64,
     /// Process only shard K of N (e.g. 2/4): a deterministic part of the corpus, for batch schedulers.

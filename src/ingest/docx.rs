@@ -21,11 +21,21 @@ pub const MAX_XML_BYTES: u64 = 64 * 1024 * 1024;
 /// [`SkipReason::BadDocx`] when the bytes are not a zip, the zip has no `word/document.xml`, a part inflates past
 /// [`MAX_XML_BYTES`], or the XML is malformed.
 pub fn extract_text<R: Read + Seek>(reader: R) -> Result<String, SkipReason> {
+    extract_text_within(reader, MAX_XML_BYTES)
+}
+
+/// [`extract_text`] with XML parts inflating past `limit` bytes refused (the caller's `--max-size`): a
+/// small file must not cost more than a large one may.
+///
+/// # Errors
+/// As [`extract_text`].
+pub fn extract_text_within<R: Read + Seek>(reader: R, limit: u64) -> Result<String, SkipReason> {
+    let limit = limit.min(MAX_XML_BYTES);
     let mut zip = zip::ZipArchive::new(reader)
         .map_err(|e| SkipReason::BadDocx(format!("not a zip archive ({e})")))?;
-    let document = read_part(&mut zip, "word/document.xml")?
+    let document = read_part(&mut zip, "word/document.xml", limit)?
         .ok_or_else(|| SkipReason::BadDocx("no word/document.xml (not a Word document)".into()))?;
-    let numbering = match read_part(&mut zip, "word/numbering.xml")? {
+    let numbering = match read_part(&mut zip, "word/numbering.xml", limit)? {
         Some(xml) => parse_numbering(&xml).unwrap_or_default(),
         None => Numbering::default(),
     };
@@ -35,6 +45,7 @@ pub fn extract_text<R: Read + Seek>(reader: R) -> Result<String, SkipReason> {
 fn read_part<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     name: &str,
+    limit: u64,
 ) -> Result<Option<Vec<u8>>, SkipReason> {
     let file = match zip.by_name(name) {
         Ok(f) => f,
@@ -42,12 +53,12 @@ fn read_part<R: Read + Seek>(
         Err(e) => return Err(SkipReason::BadDocx(format!("{name}: {e}"))),
     };
     let mut buf = Vec::new();
-    file.take(MAX_XML_BYTES + 1)
+    file.take(limit + 1)
         .read_to_end(&mut buf)
         .map_err(|e| SkipReason::BadDocx(format!("{name}: truncated or corrupt ({e})")))?;
-    if buf.len() as u64 > MAX_XML_BYTES {
+    if buf.len() as u64 > limit {
         return Err(SkipReason::BadDocx(format!(
-            "{name} inflates past {} MiB (a zip bomb?)",
+            "{name} inflates past {limit} bytes (a zip bomb? the limit is --max-size, at most {} MiB)",
             MAX_XML_BYTES >> 20
         )));
     }

@@ -378,7 +378,7 @@ pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReaso
                 "a zip archive named .{ext}; rename it to .docx if it is a Word document"
             )));
         }
-        (read_docx(bytes)?, "docx".to_string())
+        (read_docx(bytes, opts.max_size)?, "docx".to_string())
     } else if ext == "pdf" || looks_pdf {
         if ext != "pdf" {
             return Err(SkipReason::BadPdf(format!(
@@ -387,7 +387,7 @@ pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReaso
         }
         (read_pdf(bytes)?, "pdf".to_string())
     } else if convert::CONVERTED_EXTENSIONS.contains(&ext.as_str()) {
-        let text = read_docx(convert::to_docx(&bytes, &ext)?)?;
+        let text = read_docx(convert::to_docx(&bytes, &ext)?, opts.max_size)?;
         // LibreOffice opens anything, random bytes included, as plain text.
         decode::check_textlike(&text).map_err(|e| {
             SkipReason::Conversion(format!("LibreOffice did not read it as a document: {e}"))
@@ -413,8 +413,9 @@ pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReaso
     })
 }
 
-fn read_docx(bytes: Vec<u8>) -> Result<String, SkipReason> {
-    let raw = docx::extract_text(std::io::Cursor::new(bytes))?;
+fn read_docx(bytes: Vec<u8>, max_size: u64) -> Result<String, SkipReason> {
+    // The inflated XML is bounded like the file: a small .docx must not cost what a large one may not.
+    let raw = docx::extract_text_within(std::io::Cursor::new(bytes), max_size)?;
     let text = decode::normalize(&raw);
     if text.trim().is_empty() {
         return Err(SkipReason::Empty);
