@@ -6,6 +6,10 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // SIGPIPE stays ignored (Rust's default): with its default action `shuzhi analyze … 2>&1 | head -1`
+    // would die at the next message and lose the run's outputs. Instead every write to stdout or stderr
+    // handles EPIPE (`cli::say`), and a command whose product is stdout (`man`, `inspect`, …) stops
+    // quietly with 0 once its reader has gone (`cli::fail`).
     match cli::run() {
         Ok(code) => code,
         Err(err) => cli::fail(&err),

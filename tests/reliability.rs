@@ -618,6 +618,8 @@ fn closed_stdout_and_stderr_never_panic_and_outputs_are_complete() {
     for args in [
         &["corpus", "stats"][..],
         &["inspect", "corpus/2019/a01.txt"][..],
+        &["man"][..],
+        &["completions", "bash"][..],
     ] {
         let o = std::process::Command::new(bin())
             .current_dir(repo())
