@@ -2,7 +2,7 @@
 //! titles), join hard-wrapped lines, and split flattened lines at headings and list markers.
 
 use super::{Buf, Step};
-use crate::structure::markers::{self, is_han, Kind};
+use crate::structure::markers::{self, is_han, Kind, Marker};
 use crate::structure::roles;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -105,15 +105,22 @@ fn terminal(c: char) -> bool {
     )
 }
 
-/// Markers that start a heading or an item on their own line (inline kinds such as 一是 may start a
-/// wrapped line mid-paragraph).
-fn starts_block(text: &str) -> bool {
+/// The marker at the start of `text` if it starts a heading or an item on its own line (inline kinds such
+/// as 一是 may start a wrapped line mid-paragraph).
+fn block_marker(text: &str) -> Option<Marker> {
     let t = text.trim_start();
-    markers::at_start(t).is_some_and(|m| {
-        // 「七，后继乏人」 continues a sentence; a heading numeral takes 、 or ．.
-        let comma = m.kind == Kind::Cn && t[..m.len].contains(['，', ',', '：', ':']);
-        (!m.kind.inline() || m.kind == Kind::Circled) && !comma
-    })
+    markers::at_start(t).filter(|m| opens_block(t, m))
+}
+
+/// Whether marker `m` at the start of `t` opens a block.
+fn opens_block(t: &str, m: &Marker) -> bool {
+    // 「七，后继乏人」 continues a sentence; a heading numeral takes 、 or ．.
+    let comma = m.kind == Kind::Cn && t[..m.len].contains(['，', ',', '：', ':']);
+    (!m.kind.inline() || m.kind == Kind::Circled) && !comma
+}
+
+fn starts_block(text: &str) -> bool {
+    block_marker(text).is_some()
 }
 
 /// Applies every line repair; returns the steps that changed something.
@@ -363,11 +370,10 @@ fn breaks(l: &Line) -> Vec<(usize, bool)> {
             let prev = before.iter().rev().find(|x| !x.is_whitespace()).copied();
             if prev.is_some_and(|p| matches!(p, '。' | '！' | '？' | '；' | '：')) {
                 let rest: String = c[i..n.min(i + 12)].iter().collect();
-                if starts_block(&rest) {
+                if let Some(m) = block_marker(&rest) {
                     out.push((i, false));
                     // 「三、存在问题1、……」: the heading after the marker runs into the first item.
-                    let after = i + markers::at_start(rest.trim_start())
-                        .map_or(0, |m| rest.trim_start()[..m.len].chars().count());
+                    let after = i + rest[..m.len].chars().count();
                     if let Some(j) = run_in_heading(c, after, false) {
                         out.push((j, false));
                         i = j;
@@ -421,7 +427,7 @@ fn run_in_heading(c: &[char], i: usize, bare: bool) -> Option<usize> {
     let heading = |k: usize| roles::heading_role(&c[i..k].iter().collect::<String>()).is_some();
     let before_marker = (i + 2..=han_end.min(end - 1)).find(|&k| {
         let rest: String = c[k..c.len().min(k + 12)].iter().collect();
-        markers::at_start(&rest).is_some_and(|m| m.kind.inline() || starts_block(&rest))
+        markers::at_start(&rest).is_some_and(|m| m.kind.inline() || opens_block(&rest, &m))
             && heading(k)
     });
     // 「存在的主要问题社区……」: no marker; the heading ends at a word that closes section headings, and
