@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{inspect, repo, shuzhi};
+use common::{error_rows, inspect, repo, shuzhi};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -57,22 +57,6 @@ fn jsonl(path: &Path) -> Vec<Value> {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
-}
-
-/// (path file name, kind, message) of each row of errors.csv.
-fn errors(out: &Path) -> Vec<(String, String, String)> {
-    let mut rdr = csv::Reader::from_path(out.join("errors.csv")).unwrap();
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            let name = Path::new(&r[0])
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (name, r[1].to_string(), r[2].to_string())
-        })
         .collect()
 }
 
@@ -134,7 +118,7 @@ fn a_pdf_raises_the_same_themes_as_its_text_and_a_scan_is_skipped() {
     assert!(!ra[0]["raised"].as_array().unwrap().is_empty());
     assert_eq!(rb[0]["raised"], ra[0]["raised"]);
     assert_eq!(rb[0]["measures"], ra[0]["measures"]);
-    let errs = errors(&tmp.path().join("out_b"));
+    let errs = error_rows(&tmp.path().join("out_b"));
     assert_eq!(
         errs,
         [(
@@ -206,7 +190,7 @@ fn doc_and_wps_convert_through_libreoffice_in_parallel() {
             assert!(!r["raised"].as_array().unwrap().is_empty());
             assert_eq!(r["raised"], reports[0]["raised"]);
         }
-        let errs = errors(&out);
+        let errs = error_rows(&out);
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert_eq!(errs[0].0, "e.doc");
         assert_eq!(errs[0].1, "conversion_failed", "{errs:?}");
@@ -229,7 +213,7 @@ fn without_libreoffice_a_doc_is_skipped_with_how_to_convert() {
     let out = tmp.path().join("out");
     let (code, stderr) = analyze(&input, &out, Some(""), "2");
     assert_eq!(code, 3, "{stderr}");
-    let errs = errors(&out);
+    let errs = error_rows(&out);
     assert_eq!(errs.len(), 2, "{errs:?}");
     for ((name, kind, message), ext) in errs.iter().zip(["doc", "wps"]) {
         assert_eq!(name, &format!("report.{ext}"));

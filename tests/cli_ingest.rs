@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::{inspect, repo as root, shuzhi};
+use common::{error_rows, inspect, repo as root, shuzhi};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures").join(name)
@@ -197,22 +197,10 @@ fn mixed_folder_skips_bad_files_with_reasons_and_exits_3() {
         "every good file, and only those, in reports.jsonl"
     );
 
-    let mut rdr = csv::Reader::from_path(out_dir.join("errors.csv")).unwrap();
-    let headers = rdr.headers().unwrap().clone();
-    assert_eq!(
-        headers.iter().collect::<Vec<_>>(),
-        ["path", "kind", "message"]
-    );
     let mut kinds: BTreeMap<String, String> = BTreeMap::new();
-    for rec in rdr.records() {
-        let rec = rec.unwrap();
-        let name = Path::new(&rec[0])
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        assert!(!rec[2].is_empty(), "{name}: empty message");
-        kinds.insert(name, rec[1].to_string());
+    for (name, kind, message) in error_rows(&out_dir) {
+        assert!(!message.is_empty(), "{name}: empty message");
+        kinds.insert(name, kind);
     }
     let want: BTreeMap<String, String> = BAD
         .iter()

@@ -4,7 +4,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::repo;
+use common::{expect_code, repo};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -59,11 +59,7 @@ fn a_lone_binary_analyses_with_its_built_in_model() {
         .args(["analyze", "reports", "--out", "out", "--quiet"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     let reports = fs::read_to_string(work.join("out/reports.jsonl")).unwrap();
     let n = reports.lines().count();
     let with_themes = reports

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{bin, repo, shuzhi};
+use common::{bin, expect_code, repo, shuzhi};
 use shuzhi::outset::RunManifest;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -66,12 +66,7 @@ fn named_pipes_are_skipped_with_a_reason_not_read() {
     let out = d.path().join("out");
     // Without the fix the run opens the pipe and waits forever; the timeout fails the test.
     let o = analyze(&c, &out, &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    expect_code(&o, 3);
     let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
     assert!(
         errors.contains("pipe.txt") && errors.contains("not_regular"),
@@ -87,12 +82,7 @@ fn nothing_to_read_exits_1_and_keeps_the_previous_outputs() {
     assert_eq!(analyze(&c, &out, &[]).status.code(), Some(0));
     let before = std::fs::read(out.join("reports.jsonl")).unwrap();
     let o = analyze(&d.path().join("no_such_folder"), &out, &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    expect_code(&o, 1);
     assert!(String::from_utf8_lossy(&o.stderr).contains("unchanged"));
     assert_eq!(std::fs::read(out.join("reports.jsonl")).unwrap(), before);
     one_complete_run(&out);
@@ -105,12 +95,7 @@ fn an_output_folder_inside_the_input_is_never_read() {
     let out = c.join("out");
     for _ in 0..2 {
         let o = analyze(&c, &out, &[]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        expect_code(&o, 0);
     }
     let reports = std::fs::read_to_string(out.join("reports.jsonl")).unwrap();
     assert_eq!(reports.lines().count(), 2, "{reports}");
@@ -118,12 +103,7 @@ fn an_output_folder_inside_the_input_is_never_read() {
     // Another output folder in the input (any folder with a run manifest) is passed over too.
     std::fs::rename(&out, c.join("old_out")).unwrap();
     let o = analyze(&c, &d.path().join("o2"), &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    expect_code(&o, 0);
 }
 
 #[test]
@@ -321,12 +301,7 @@ fn merge_refuses_shards_that_do_not_make_one_run() {
         cmd.output().unwrap()
     };
     let ok = merge(&[&s1, &s2]);
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    expect_code(&ok, 0);
     for (dirs, why) in [
         (vec![s1.as_path(), s1.as_path()], "twice"),
         (vec![s1.as_path()], "missing"),
@@ -376,12 +351,7 @@ fn no_csv_text_cell_starts_a_formula() {
     for extra in [&[][..], &["--excel"][..]] {
         let out = d.path().join(format!("out{}", extra.len()));
         let o = analyze(&c, &out, extra);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        expect_code(&o, 0);
         for e in std::fs::read_dir(&out).unwrap().flatten() {
             if !e.file_name().to_string_lossy().ends_with(".csv") {
                 continue;
@@ -430,12 +400,7 @@ fn two_roots_with_the_same_folder_name_keep_both_reports() {
         .arg(d.path().join("b/reports"))
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    expect_code(&o, 0);
     // Before the fix both became `reports/r.txt` and one report was silently dropped.
     assert_eq!(report_ids(&out), ["a/reports/r.txt", "b/reports/r.txt"]);
 }
@@ -453,12 +418,7 @@ fn file_names_that_are_not_utf8_keep_distinct_ids_or_are_reported() {
     std::fs::copy(src("a02.txt"), name(b"r\xfe.txt")).unwrap();
     let out = d.path().join("out");
     let o = analyze(&c, &out, &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    expect_code(&o, 0);
     // Before the fix both were `r\u{FFFD}.txt` and one report was silently dropped.
     assert_eq!(report_ids(&out), ["r%FE.txt", "r%FF.txt"]);
     // A UTF-8 name spelling the escape takes the id first; the other file is reported, not merged.
@@ -495,12 +455,7 @@ fn a_utf8_file_cut_inside_its_last_character_is_read_as_utf8() {
     let (o_full, o_cut) = (d.path().join("o_full"), d.path().join("o_cut"));
     assert_eq!(analyze(&full, &o_full, &[]).status.code(), Some(0));
     let o = analyze(&cut, &o_cut, &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    expect_code(&o, 0);
     let (a, b) = (only_report(&o_full), only_report(&o_cut));
     assert_eq!(b["encoding"], "UTF-8", "{b}");
     assert!(b["warnings"].to_string().contains("cut short"), "{b}");
@@ -520,12 +475,7 @@ fn utf16_without_a_byte_order_mark_is_read_not_called_binary() {
     let (o8, o16) = (d.path().join("o8"), d.path().join("o16"));
     assert_eq!(analyze(&utf8, &o8, &[]).status.code(), Some(0));
     let o = analyze(&le, &o16, &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    expect_code(&o, 0);
     let (a, b) = (only_report(&o8), only_report(&o16));
     assert_eq!(b["encoding"], "UTF-16LE (no BOM)");
     assert_eq!(a["raised"], b["raised"]);
@@ -567,12 +517,7 @@ fn a_path_longer_than_the_system_allows_gets_a_row_in_errors_csv() {
     let out = d.path().join("out");
     let o = analyze(&c, &out, &[]);
     // Before the fix the run passed over the deep folder without a word and exited 0.
-    assert_eq!(
-        o.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    expect_code(&o, 3);
     let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
     assert!(errors.contains("path too long"), "{errors}");
 }
@@ -654,12 +599,7 @@ fn summary_md_escapes_unit_names() {
     std::fs::write(c.join("manifest.csv"), manifest).unwrap();
     let out = d.path().join("out");
     let o = analyze(&c, &out, &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    expect_code(&o, 0);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     let line = md
         .lines()
@@ -757,12 +697,7 @@ fn a_small_docx_that_inflates_past_max_size_is_skipped() {
     let out = d.path().join("out");
     // Before the fix the XML was read whole (up to a fixed 64 MiB) whatever --max-size said.
     let o = analyze(&c, &out, &["--max-size", "1000000"]);
-    assert_eq!(
-        o.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    expect_code(&o, 3);
     let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
     assert!(
         errors.contains("bomb.docx") && errors.contains("inflates past 1000000 bytes"),

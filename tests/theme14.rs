@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{repo, shuzhi};
+use common::{expect_code, repo, shuzhi};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
@@ -111,11 +111,7 @@ fn a_fourteenth_theme_flows_through_training_and_every_output() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    expect_code(&run, 0);
 
     // The terminal summary: one line per theme of the taxonomy.
     let stderr = String::from_utf8(run.stderr).unwrap();

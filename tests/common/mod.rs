@@ -59,3 +59,34 @@ pub fn inspect(path: &Path) -> Value {
     );
     serde_json::from_slice(&out.stdout).expect("inspect --json prints JSON")
 }
+
+/// Fails with the command's stderr unless it exited with `code`.
+pub fn expect_code(o: &std::process::Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The rows of `OUT/errors.csv` as (file name, kind, message), after checking its header.
+pub fn error_rows(out: &Path) -> Vec<(String, String, String)> {
+    let mut rdr = csv::Reader::from_path(out.join("errors.csv")).expect("errors.csv");
+    let headers = rdr.headers().expect("errors.csv header").clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        ["path", "kind", "message"]
+    );
+    rdr.records()
+        .map(|r| {
+            let r = r.expect("errors.csv row");
+            let name = Path::new(&r[0])
+                .file_name()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
+            (name, r[1].to_string(), r[2].to_string())
+        })
+        .collect()
+}
