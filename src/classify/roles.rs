@@ -12,6 +12,7 @@ use super::linear::{self, LinearParams, Loss, OneVsRest};
 use crate::error::Result;
 use crate::structure::{Basis, Role, Structure};
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
 /// The roles in model order.
 pub const ROLES: [Role; 5] = [
@@ -35,7 +36,7 @@ pub struct RoleInput<'a> {
 }
 
 /// The fitted statement-role model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RoleModel {
     /// Bits of the hashed feature space.
     pub bits: u32,
@@ -43,8 +44,23 @@ pub struct RoleModel {
     pub ovr: OneVsRest,
     /// Training rows per role, in [`ROLES`] order.
     pub support: Vec<usize>,
+    /// The weights of all roles by feature id, built on first use: every statement of every report is
+    /// scored, and a direct lookup is much cheaper than a search in each role's sparse weights.
+    #[serde(skip)]
+    dense: OnceLock<Option<Vec<[f32; 5]>>>,
 }
 
+impl PartialEq for RoleModel {
+    fn eq(&self, other: &Self) -> bool {
+        self.bits == other.bits && self.ovr == other.ovr && self.support == other.support
+    }
+}
+
+/// The largest feature space scored through a dense table (2^20 × 5 weights, 20 MB); a larger one (only a
+/// hand-edited model has one) is scored from the sparse weights.
+const DENSE_BITS: u32 = 20;
+
+/// FNV-1a over parts, each followed by a separator byte.
 fn fnv(parts: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf29ce484222325;
     for p in parts {
@@ -70,19 +86,20 @@ pub fn features(input: &RoleInput, bits: u32) -> Sparse {
         .filter(|c| !c.is_whitespace())
         .map(|c| if c.is_ascii_digit() { '0' } else { c })
         .collect();
-    let mut buf = [0u8; 8];
+    let mut buf = [0u8; 4];
+    let mut next = [0u8; 4];
     for (i, &c) in chars.iter().enumerate() {
-        let a = c.encode_utf8(&mut buf).as_bytes().to_vec();
-        add(&[b"u", &a]);
+        let a = c.encode_utf8(&mut buf).as_bytes();
+        add(&[b"u", a]);
         if let Some(&d) = chars.get(i + 1) {
-            let mut b2 = [0u8; 4];
-            add(&[b"b", &a, d.encode_utf8(&mut b2).as_bytes()]);
+            add(&[b"b", a, d.encode_utf8(&mut next).as_bytes()]);
         }
     }
-    let head: String = chars.iter().take(4).collect();
-    for k in 1..=head.chars().count() {
-        let p: String = head.chars().take(k).collect();
-        add(&[b"h", p.as_bytes()]);
+    let mut head = [0u8; 16];
+    let mut len = 0;
+    for &c in chars.iter().take(4) {
+        len += c.encode_utf8(&mut head[len..]).len();
+        add(&[b"h", &head[..len]]);
     }
     let pos = ((input.position.clamp(0.0, 1.0) * 5.0) as u8).min(4);
     add(&[b"p", &[pos]]);
@@ -127,6 +144,7 @@ impl RoleModel {
             bits: BITS,
             ovr,
             support,
+            dense: OnceLock::new(),
         })
     }
 
@@ -134,11 +152,50 @@ impl RoleModel {
     pub fn probs(&self, input: &RoleInput) -> [f32; 5] {
         let x = features(input, self.bits);
         let mut p = [0f32; 5];
-        for (k, m) in self.ovr.classes.iter().enumerate().take(5) {
-            p[k] = 1.0 / (1.0 + (-m.decision(&x)).exp());
+        match self.dense() {
+            Some(table) => {
+                // The same sums in the same order as `decision`: absent weights add 0.
+                let mut z = [0f32; 5];
+                for (k, m) in self.ovr.classes.iter().enumerate().take(5) {
+                    z[k] = m.intercept;
+                }
+                for &(id, v) in &x {
+                    let w = &table[id as usize];
+                    for k in 0..5 {
+                        z[k] += v * w[k];
+                    }
+                }
+                for (k, _) in self.ovr.classes.iter().enumerate().take(5) {
+                    p[k] = 1.0 / (1.0 + (-z[k]).exp());
+                }
+            }
+            None => {
+                for (k, m) in self.ovr.classes.iter().enumerate().take(5) {
+                    p[k] = 1.0 / (1.0 + (-m.decision(&x)).exp());
+                }
+            }
         }
         let s: f32 = p.iter().sum::<f32>().max(1e-6);
         p.map(|v| v / s)
+    }
+
+    /// The weights of all roles by feature id; `None` for a feature space too large to tabulate.
+    fn dense(&self) -> Option<&[[f32; 5]]> {
+        self.dense
+            .get_or_init(|| {
+                (self.bits <= DENSE_BITS).then(|| {
+                    let mut table = vec![[0f32; 5]; 1 << self.bits];
+                    for (k, m) in self.ovr.classes.iter().enumerate().take(5) {
+                        for &(id, w) in &m.weights {
+                            if let Some(row) = table.get_mut(id as usize) {
+                                row[k] = w;
+                            }
+                        }
+                    }
+                    table
+                })
+            })
+            .as_deref()
     }
 
     /// The most likely role of one statement, with its probability.
