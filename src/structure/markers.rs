@@ -1,6 +1,8 @@
 //! Enumeration markers: 一、 （一） 1. (1) ① 一是 首先 第一， and where they stand.
 
+#[cfg(test)]
 use regex::Regex;
+#[cfg(test)]
 use std::sync::LazyLock;
 
 /// The kinds of enumeration met in reports, from the outermost level inward.
@@ -54,6 +56,8 @@ pub struct Marker {
     pub len: usize,
 }
 
+/// The marker patterns, in the order they are tried: the definition [`at_start`] implements.
+#[cfg(test)]
 static START: LazyLock<Vec<(Kind, Regex)>> = LazyLock::new(|| {
     let r = |s: &str| Regex::new(s).expect("marker regex");
     vec![
@@ -163,14 +167,157 @@ fn may_open_marker(c: char) -> bool {
 }
 
 /// The marker at the very start of `s` (leading spaces already trimmed), if any.
+///
+/// A hand-written reading of the patterns in [`START`], tried in the same order with the same result: it
+/// is asked at every paragraph and clause start of every report, where running the patterns one by one
+/// was a large share of structuring. The test `parser_agrees_with_the_patterns` holds the two together.
 pub fn at_start(s: &str) -> Option<Marker> {
-    if !s.chars().next().is_some_and(may_open_marker) {
+    let c = s.chars().next()?;
+    if !may_open_marker(c) {
         return None;
     }
-    at_start_by_patterns(s)
+    let found = |kind: Kind, num: &str, len: usize| {
+        value_of(kind, num).map(|value| Marker { kind, value, len })
+    };
+    match c {
+        '第' => {
+            let after = &s['第'.len_utf8()..];
+            let n = run(after, is_cn_digit);
+            let rest = &after[n..];
+            if (1..=3).contains(&chars_in(&after[..n])) && rest.starts_with("部分") {
+                let len = s.len() - rest.len() + "部分".len();
+                let len = len
+                    + run(&s[len..], |c| {
+                        "、，,：:．.".contains(c) || c.is_whitespace()
+                    });
+                return found(Kind::Part, &after[..n], len);
+            }
+            if (1..=2).contains(&chars_in(&after[..n])) {
+                if let Some(sep) = rest.chars().next().filter(|&c| "，,、：:是".contains(c)) {
+                    return found(
+                        Kind::Diyi,
+                        &after[..n],
+                        s.len() - rest.len() + sep.len_utf8(),
+                    );
+                }
+            }
+            None
+        }
+        '（' | '(' => {
+            let inner = &s[c.len_utf8()..];
+            let lead = run(inner, char::is_whitespace);
+            let num_at = &inner[lead..];
+            let cn = run(num_at, is_cn_digit);
+            let digits = run(num_at, is_digit);
+            let (kind, n) = if (1..=3).contains(&chars_in(&num_at[..cn])) {
+                (Kind::CnParen, cn)
+            } else if (1..=2).contains(&chars_in(&num_at[..digits])) {
+                (Kind::ArabicParen, digits)
+            } else {
+                return None;
+            };
+            let after = &num_at[n..];
+            let after = &after[run(after, char::is_whitespace)..];
+            let close = after.chars().next().filter(|&c| c == '）' || c == ')')?;
+            let len = s.len() - after.len() + close.len_utf8();
+            let len = len + run(&s[len..], |c| "、，,．.".contains(c) || c.is_whitespace());
+            found(kind, &num_at[..n], len)
+        }
+        '①'..='⑳' => {
+            let mut len = c.len_utf8();
+            len += run(&s[len..], char::is_whitespace);
+            len += s[len..]
+                .chars()
+                .next()
+                .filter(|&c| "、，,．.".contains(c))
+                .map_or(0, char::len_utf8);
+            found(Kind::Circled, &s[..c.len_utf8()], len)
+        }
+        '首' | '其' | '再' | '然' | '最' => {
+            let word = ["首先", "其次", "再次", "再者", "然后", "最后"]
+                .into_iter()
+                .find(|w| s.starts_with(w))?;
+            let len = word.len()
+                + s[word.len()..]
+                    .chars()
+                    .next()
+                    .filter(|&c| "，,、：:".contains(c))
+                    .map_or(0, char::len_utf8);
+            found(Kind::Ordinal, word, len)
+        }
+        _ if is_digit(c) => {
+            let n = run(s, is_digit);
+            if chars_in(&s[..n]) > 2 {
+                return None;
+            }
+            let rest = &s[n..];
+            if let Some(close) = rest.chars().next().filter(|&c| c == '）' || c == ')') {
+                let len = n + close.len_utf8();
+                let len = len + run(&s[len..], |c| "、，,．.".contains(c) || c.is_whitespace());
+                return found(Kind::ArabicParen, &s[..n], len);
+            }
+            let spaces = run(rest, char::is_whitespace);
+            let len = match rest[spaces..].chars().next() {
+                Some(c) if "、，,．.".contains(c) => n + spaces + c.len_utf8(),
+                _ if spaces > 0 => n + spaces,
+                _ => return None,
+            };
+            let value = value_of(Kind::Arabic, &s[..n])?;
+            // 「2023年」「1.5万元」「3个」: a number that runs on is not a list label.
+            let after = &s[len..];
+            if after.starts_with(|ch: char| ch.is_ascii_digit())
+                || (s[n..len].trim().is_empty() && !after.starts_with(is_han))
+            {
+                return None;
+            }
+            Some(Marker {
+                kind: Kind::Arabic,
+                value,
+                len,
+            })
+        }
+        _ => {
+            // A Chinese numeral: 一是 or 一、
+            let n = run(s, is_cn_digit);
+            let count = chars_in(&s[..n]);
+            let rest = &s[n..];
+            if count <= 2 && rest.starts_with('是') {
+                return found(Kind::Shi, &s[..n], n + '是'.len_utf8());
+            }
+            if count > 3 {
+                return None;
+            }
+            let spaces = run(rest, char::is_whitespace);
+            let sep = rest[spaces..]
+                .chars()
+                .next()
+                .filter(|&c| "、，,．.:：".contains(c))?;
+            found(Kind::Cn, &s[..n], n + spaces + sep.len_utf8())
+        }
+    }
 }
 
-/// [`at_start`] without the first-character filter: every pattern runs.
+/// Byte length of the run of characters at the start of `s` that satisfy `f`.
+fn run(s: &str, f: impl Fn(char) -> bool) -> usize {
+    s.char_indices()
+        .find(|&(_, c)| !f(c))
+        .map_or(s.len(), |(i, _)| i)
+}
+
+fn chars_in(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn is_cn_digit(c: char) -> bool {
+    "一二三四五六七八九十".contains(c)
+}
+
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c)
+}
+
+/// The reference for [`at_start`]: every pattern of [`START`] runs, in order.
+#[cfg(test)]
 fn at_start_by_patterns(s: &str) -> Option<Marker> {
     for (kind, re) in START.iter() {
         if let Some(c) = re.captures(s) {
@@ -265,10 +412,10 @@ mod tests {
         assert_eq!(kind("十分重视"), None);
     }
 
-    /// The first-character filter never hides a marker: at every character of the shipped reports and of
-    /// strings made of marker characters, the filtered and the unfiltered search agree.
+    /// The hand-written parser finds exactly what the patterns find: at every character of the shipped
+    /// reports and of random strings made of marker characters.
     #[test]
-    fn first_character_filter_hides_no_marker() {
+    fn parser_agrees_with_the_patterns() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
         let mut texts: Vec<String> = Vec::new();
         let mut dirs = vec![root];
@@ -282,15 +429,33 @@ mod tests {
                 }
             }
         }
-        let alphabet: Vec<char> = "第（(（)）1２一十①⑳首其再然最是部分、，.．： 党"
-            .chars()
-            .collect();
+        // Single characters, and the numerals and words markers are made of, so that long markers occur too.
+        let alphabet: Vec<String> =
+            "第（(（)）)1２0９一二十〇①⑳⑩首其再然最是先次者后部分、，,.．：:；。 \u{3000}\t党年个5"
+                .chars()
+                .map(String::from)
+                .chain(
+                    [
+                        "二十三",
+                        "十一",
+                        "九十九",
+                        "一一",
+                        "12",
+                        "１０",
+                        "123",
+                        "部分",
+                        "首先",
+                        "再者",
+                    ]
+                    .map(String::from),
+                )
+                .collect();
         let mut rng = crate::rng::SplitMix(7);
-        for _ in 0..20_000 {
-            let n = 1 + rng.below(8);
+        for _ in 0..200_000 {
+            let n = 1 + rng.below(7);
             texts.push(
                 (0..n)
-                    .map(|_| alphabet[rng.below(alphabet.len())])
+                    .map(|_| alphabet[rng.below(alphabet.len())].as_str())
                     .collect(),
             );
         }
@@ -304,7 +469,10 @@ mod tests {
                 found += usize::from(slow.is_some());
             }
         }
-        assert!(positions > 100_000 && found > 1_000, "{positions} {found}");
+        assert!(
+            positions > 1_000_000 && found > 10_000,
+            "{positions} {found}"
+        );
     }
 
     #[test]
