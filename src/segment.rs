@@ -3,9 +3,11 @@
 //! jieba-rs gives a user-dictionary word listed without a frequency a weight of zero (it then never comes
 //! out whole), so [`Segmenter::new`] rejects such lines instead of silently accepting them.
 
+use crate::classify::features::FxHasher;
 use crate::error::{Error, Result};
 use jieba_rs::Jieba;
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::path::Path;
 
 /// The domain dictionary shipped with shuzhi (used when no other is given).
@@ -16,7 +18,8 @@ pub const BUILTIN_STOPWORDS: &str = include_str!("../models/stopwords.txt");
 /// jieba-rs with a user dictionary and a stopword list. `Send + Sync`: build it once, share it across threads.
 pub struct Segmenter {
     jieba: Jieba,
-    stopwords: HashSet<String>,
+    // Looked up for every token: FxHash, not SipHash (the words are the model's own list, not hostile keys).
+    stopwords: HashSet<String, BuildHasherDefault<FxHasher>>,
     dict_words: usize,
 }
 
