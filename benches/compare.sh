@@ -5,16 +5,16 @@
 # time on the shipped labels (TRAIN=0 skips it; TRAIN=2 also trains on ~10,000 replicated labels). With
 # MEMORY=1, peak RSS of analyze on ~100 MB and ~1 GB of reports.
 #
-# The default 12,000 reports are about 52 MB, so that start-up (about 0.2 s) does not weigh on the rates.
+# The default 15,000 reports are about 52 MB (12,000 made 41.7 MB), so that start-up does not weigh on the rates.
 #
-#   benches/compare.sh [N_REPORTS=12000]
-#   ROUNDS=3 MEMORY=1 TRAIN=2 benches/compare.sh 12000
+#   benches/compare.sh [N_REPORTS=15000]
+#   ROUNDS=3 MEMORY=1 TRAIN=2 benches/compare.sh 15000
 #
 # Run from anywhere; works in the repository root. Everything it makes goes under target/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-N=${1:-12000}
+N=${1:-15000}
 ROUNDS=${ROUNDS:-3}
 MEMORY=${MEMORY:-0}
 TRAIN=${TRAIN:-1}
