@@ -108,7 +108,7 @@ pub struct Skipped {
 
 impl std::fmt::Display for Skipped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.reason)
+        write!(f, "{}: {}", clip_path(&self.path), self.reason)
     }
 }
 
@@ -116,15 +116,16 @@ impl std::fmt::Display for Skipped {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", clip_path(.path))]
     Io {
         /// The file.
         path: PathBuf,
         /// The OS error.
         source: std::io::Error,
     },
-    /// A data file has a bad line (labels, manifest, dictionary, themes).
-    #[error("{}", located(.path, *.line, .message))]
+    /// A data file has a bad line (labels, manifest, dictionary, themes). Quoted values in the message are
+    /// cut to [`ECHO_CHARS`] characters when shown (see [`clip_quoted`]).
+    #[error("{}", located(.path, *.line, &clip_quoted(&explain_regex(.message))))]
     Data {
         /// The file.
         path: PathBuf,
@@ -147,6 +148,85 @@ pub enum Error {
     /// The run was stopped (Ctrl-C, SIGTERM) before it finished.
     #[error("interrupted")]
     Interrupted,
+}
+
+/// At most this many characters of a user value (a pattern, a label line, a cell) are echoed in a message.
+pub const ECHO_CHARS: usize = 200;
+
+/// A user value as a message shows it: whole when short, else its first [`ECHO_CHARS`] characters and
+/// `… (N bytes)`. A 1 MB pattern or a 100 MB label line must not become a 1 MB message.
+pub fn clip(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(ECHO_CHARS) {
+        None => std::borrow::Cow::Borrowed(value),
+        // Already cut (a clipped value inside a message clipped again): kept as it is.
+        Some((cut, '…'))
+            if value[cut..].starts_with("… (")
+                && value.ends_with(" bytes)")
+                && value[cut + '…'.len_utf8() + 2..value.len() - 7]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()) =>
+        {
+            std::borrow::Cow::Borrowed(value)
+        }
+        Some((cut, _)) => {
+            std::borrow::Cow::Owned(format!("{}… ({} bytes)", &value[..cut], value.len()))
+        }
+    }
+}
+
+/// A path as a message shows it: whole up to twice [`ECHO_CHARS`] characters, else its start and its end
+/// (where the file name is) around `…`, and its size. A path the system refused can be as long as an argument.
+pub fn clip_path(path: &std::path::Path) -> String {
+    let shown = path.display().to_string();
+    let n = shown.chars().count();
+    if n <= 2 * ECHO_CHARS {
+        return shown;
+    }
+    let half = ECHO_CHARS / 2;
+    let head: String = shown.chars().take(half).collect();
+    let tail: String = shown.chars().skip(n - half).collect();
+    format!("{head}…{tail} ({} bytes)", shown.len())
+}
+
+/// `message` with every value quoted in it (`'…'`) cut by [`clip`]. The safety net for messages put
+/// together where the value was not clipped (the taxonomy's patterns, clap's usage errors). A quote closes
+/// on its line; one that is not closed there runs to the end of the line.
+pub fn clip_quoted(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.len() <= ECHO_CHARS {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('\'') {
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let eol = rest.find('\n').unwrap_or(rest.len());
+        let close = rest[..eol].find('\'').unwrap_or(eol);
+        out.push_str(&clip(&rest[..close]));
+        rest = &rest[close..];
+        if let Some(after) = rest.strip_prefix('\'') {
+            out.push('\'');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The regex crates report a pattern over their size limit only as "error building NFA"; a user needs the
+/// reason and what to do.
+pub const REGEX_TOO_LARGE: &str = "the pattern is too large or too complex once compiled (over the regex \
+size limit of 10 MiB; a bounded repeat such as \\w{500} or .{0,1000} multiplies its size): split it into \
+shorter patterns or narrow the repeats";
+
+/// `message` with the regex crates' bare "error building NFA" replaced by [`REGEX_TOO_LARGE`].
+fn explain_regex(message: &str) -> std::borrow::Cow<'_, str> {
+    const BARE: &str = "error building NFA";
+    if message.contains(BARE) {
+        std::borrow::Cow::Owned(message.replace(BARE, REGEX_TOO_LARGE))
+    } else {
+        std::borrow::Cow::Borrowed(message)
+    }
 }
 
 /// `file:line: message`, or `file: message` when the whole file is at fault (line 0).
@@ -179,3 +259,56 @@ impl Error {
 
 /// Result type of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_with_their_size() {
+        assert_eq!(clip("短"), "短");
+        let long = "党".repeat(1000);
+        let c = clip(&long);
+        assert_eq!(c, format!("{}… (3000 bytes)", "党".repeat(ECHO_CHARS)));
+        assert_eq!(clip(&c), c, "cutting twice changes nothing");
+    }
+
+    #[test]
+    fn quoted_values_are_cut_and_the_rest_kept() {
+        let long = "x".repeat(5000);
+        let m = format!("theme 'a': pattern '{long}' does not compile\nline 2 '{long}\nend");
+        let c = clip_quoted(&m);
+        let x200 = "x".repeat(ECHO_CHARS);
+        assert_eq!(
+            c,
+            format!(
+                "theme 'a': pattern '{x200}… (5000 bytes)' does not compile\nline 2 '{x200}… (5000 bytes)\nend"
+            )
+        );
+        assert_eq!(clip_quoted("short 'x'"), "short 'x'");
+    }
+
+    #[test]
+    fn the_regex_size_error_says_why() {
+        let e = Error::data(
+            "t.toml",
+            3,
+            "pattern 'p' does not compile: error building NFA",
+        );
+        let shown = e.to_string();
+        assert!(shown.contains("too large or too complex"), "{shown}");
+        assert!(!shown.contains("error building NFA"), "{shown}");
+    }
+
+    #[test]
+    fn long_paths_keep_their_start_and_file_name() {
+        let p = std::path::PathBuf::from(format!("/{}/r.txt", "d".repeat(5000)));
+        let c = clip_path(&p);
+        assert!(
+            c.starts_with("/ddd") && c.ends_with("d/r.txt (5007 bytes)"),
+            "{c}"
+        );
+        assert!(c.chars().count() < 2 * ECHO_CHARS + 20, "{c}");
+        assert_eq!(clip_path(std::path::Path::new("a/r.txt")), "a/r.txt");
+    }
+}

@@ -3,7 +3,7 @@
 //! A label names a report and a fragment of one of its statements; the fragment must fall inside exactly one
 //! statement as the structure stage splits it. Errors name the line, so a labeller can fix the file.
 
-use crate::error::{Error, Result};
+use crate::error::{clip, Error, Result};
 use crate::ingest::decode::normalize;
 use crate::pipeline::Parsed;
 use crate::structure::{Role, Structure};
@@ -55,14 +55,19 @@ pub fn parse(path: &Path, text: &str, taxonomy: &Taxonomy) -> Result<Vec<Label>>
                 for id in &label.themes {
                     if taxonomy.index(id).is_none() {
                         errors.push(format!(
-                            "{}:{line_no}: unknown theme id '{id}'",
-                            path.display()
+                            "{}:{line_no}: unknown theme id '{}'",
+                            path.display(),
+                            clip(id)
                         ));
                     }
                 }
                 out.push(label);
             }
-            Err(e) => errors.push(format!("{}:{line_no}: bad JSON: {e}", path.display())),
+            Err(e) => errors.push(format!(
+                "{}:{line_no}: bad JSON: {}",
+                path.display(),
+                clip(&e.to_string())
+            )),
         }
     }
     if errors.is_empty() {
@@ -146,7 +151,8 @@ pub fn resolve(
         let Some(&(structure, text)) = reports.get(label.report.as_str()) else {
             res.errors.push(format!(
                 "{p}:{}: unknown report '{}'",
-                label.line, label.report
+                label.line,
+                clip(&label.report)
             ));
             continue;
         };
@@ -176,7 +182,9 @@ pub fn resolve(
                 if !entry.lines.is_empty() {
                     res.warnings.push(format!(
                         "{p}:{}: labels the same statement as line {} of '{}'; themes merged",
-                        label.line, entry.lines[0], label.report
+                        label.line,
+                        entry.lines[0],
+                        clip(&label.report)
                     ));
                 }
                 entry.lines.push(label.line);
@@ -192,8 +200,8 @@ pub fn resolve(
                 res.errors.push(format!(
                     "{p}:{}: fragment '{}' matches no statement of '{}'{}",
                     label.line,
-                    label.text,
-                    label.report,
+                    clip(&label.text),
+                    clip(&label.report),
                     if in_text {
                         " (it is in the text, but in a heading, lead-in or across two statements)"
                     } else {
@@ -204,9 +212,9 @@ pub fn resolve(
             many => res.errors.push(format!(
                 "{p}:{}: fragment '{}' matches {} statements of '{}' (make it longer)",
                 label.line,
-                label.text,
+                clip(&label.text),
                 many.len(),
-                label.report
+                clip(&label.report)
             )),
         }
     }

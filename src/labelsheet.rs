@@ -389,9 +389,10 @@ pub fn read_workbook_table(path: &Path) -> Result<Vec<Vec<String>>> {
                     path,
                     r as usize + 1,
                     format!(
-                        "cell {}: formula '{f}' has no stored value (open the sheet in Excel, WPS or \
+                        "cell {}: formula '{}' has no stored value (open the sheet in Excel, WPS or \
                          LibreOffice and save it again, or paste the values)",
-                        cell_name(r, c)
+                        cell_name(r, c),
+                        crate::error::clip(f)
                     ),
                 ));
             }
@@ -459,7 +460,11 @@ pub fn merge(
     for r in rows {
         for id in &r.themes {
             if taxonomy.index(id).is_none() {
-                errors.push(format!("{sp}:{}: unknown theme id '{id}'", r.row));
+                errors.push(format!(
+                    "{sp}:{}: unknown theme id '{}'",
+                    r.row,
+                    crate::error::clip(id)
+                ));
             }
         }
         let text = labels::normalize_fragment(&r.fragment);

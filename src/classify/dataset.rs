@@ -119,7 +119,8 @@ pub fn build(
 pub fn parse_years(s: &str) -> Result<(i32, i32)> {
     let bad = || {
         Error::Invalid(format!(
-            "--years '{s}': expected YEAR or FROM-TO, e.g. 2019-2024"
+            "--years '{}': expected YEAR or FROM-TO, e.g. 2019-2024",
+            crate::error::clip(s)
         ))
     };
     let (a, b) = match s.split_once('-') {

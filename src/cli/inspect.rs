@@ -192,7 +192,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         engine.roles.as_ref(),
         pipeline::Tokens::All,
     )
-    .map_err(|e| anyhow!("{}: {e}", args.file.display()))?;
+    .map_err(|e| anyhow!("{}: {e}", shuzhi::error::clip_path(&args.file)))?;
     parsed.doc.warnings.extend(notes);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {

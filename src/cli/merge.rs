@@ -36,7 +36,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let m = RunManifest::load(d).with_context(|| {
             format!(
                 "{} is not a complete output folder of `shuzhi analyze --shard`",
-                d.display()
+                shuzhi::error::clip_path(d)
             )
         })?;
         m.verify(d)?;

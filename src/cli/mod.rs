@@ -103,7 +103,17 @@ pub fn fail(err: &anyhow::Error) -> ExitCode {
 
 /// Parses the command line and runs the command.
 pub fn run() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // clap quotes the value it refused in full; a value of 100 KB is cut like any other (exit 2, as clap).
+        Err(e) => match shuzhi::error::clip_quoted(&e.render().to_string()) {
+            std::borrow::Cow::Owned(shown) if e.use_stderr() => {
+                err!("{shown}");
+                return Ok(ExitCode::from(2));
+            }
+            _ => e.exit(),
+        },
+    };
     match cli.command {
         Command::Analyze(a) => analyze::run(a),
         Command::Inspect(a) => inspect::run(a),

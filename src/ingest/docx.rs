@@ -15,6 +15,11 @@ use std::io::{Read, Seek};
 /// Upper bound on the decompressed size of one XML part.
 pub const MAX_XML_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The part holding the text.
+const DOCUMENT: &str = "word/document.xml";
+/// The part holding list numbering.
+const NUMBERING: &str = "word/numbering.xml";
+
 /// Extracts the text of a Word document.
 ///
 /// # Errors
@@ -33,9 +38,10 @@ pub fn extract_text_within<R: Read + Seek>(reader: R, limit: u64) -> Result<Stri
     let limit = limit.min(MAX_XML_BYTES);
     let mut zip = zip::ZipArchive::new(reader)
         .map_err(|e| SkipReason::BadDocx(format!("not a zip archive ({e})")))?;
-    let document = read_part(&mut zip, "word/document.xml", limit)?
+    let document = read_part(&mut zip, DOCUMENT, limit)?
         .ok_or_else(|| SkipReason::BadDocx("no word/document.xml (not a Word document)".into()))?;
-    let numbering = match read_part(&mut zip, "word/numbering.xml", limit)? {
+    let numbering = match read_part(&mut zip, NUMBERING, limit)? {
+        // Broken list numbering costs only the list labels; the text is still read.
         Some(xml) => parse_numbering(&xml).unwrap_or_default(),
         None => Numbering::default(),
     };
@@ -259,9 +265,24 @@ fn paragraphs(xml: &[u8], numbering: Numbering) -> Result<String, SkipReason> {
         numbering: &numbering,
         counters: HashMap::new(),
     };
-    let bad = |e: quick_xml::Error| SkipReason::BadDocx(format!("malformed document.xml ({e})"));
+    let bad = |e: quick_xml::Error| SkipReason::BadDocx(format!("malformed {DOCUMENT} ({e})"));
+    // Elements still open: a part cut short ends without error in the reader, and its text was never
+    // closed into a paragraph, so it must not pass for an empty document.
+    let mut open = 0usize;
     loop {
-        match reader.read_event_into(&mut buf).map_err(bad)? {
+        let event = reader.read_event_into(&mut buf).map_err(bad)?;
+        match &event {
+            Event::Start(_) => open += 1,
+            Event::End(_) => open = open.saturating_sub(1),
+            _ => {}
+        }
+        match event {
+            Event::Eof if open > 0 => {
+                return Err(SkipReason::BadDocx(format!(
+                    "malformed {DOCUMENT} (ill-formed document: {open} element(s) not closed at the end \
+                     of the part; cut short?)"
+                )))
+            }
             Event::Eof => break,
             Event::Start(e) => match e.local_name().as_ref() {
                 "t" => in_text = true,
@@ -285,7 +306,7 @@ fn paragraphs(xml: &[u8], numbering: Numbering) -> Result<String, SkipReason> {
                 Some(s) => para.push_str(&s),
                 None => {
                     return Err(SkipReason::BadDocx(format!(
-                        "malformed document.xml (unknown entity '&{};')",
+                        "malformed {DOCUMENT} (unknown entity '&{};')",
                         &*r
                     )))
                 }
@@ -401,6 +422,40 @@ pub(crate) mod tests {
             extract_text(Cursor::new(cut)),
             Err(SkipReason::BadDocx(_))
         ));
+    }
+
+    fn docx_with_document(xml: &str) -> Vec<u8> {
+        let mut cur = Cursor::new(Vec::new());
+        let mut zw = zip::ZipWriter::new(&mut cur);
+        zw.start_file(DOCUMENT, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zw.write_all(xml.as_bytes()).unwrap();
+        zw.finish().unwrap();
+        cur.into_inner()
+    }
+
+    #[test]
+    fn unclosed_or_garbled_xml_is_malformed_not_empty() {
+        let head = "<?xml version=\"1.0\"?><w:document xmlns:w=\"w\"><w:body>";
+        for tail in [
+            "<w:p><w:r><w:t>党员队伍老化",
+            "<w:p <<<<>>>",
+            "<w:p><w:r></w:p>",
+        ] {
+            let err = extract_text(Cursor::new(docx_with_document(&format!("{head}{tail}"))))
+                .unwrap_err();
+            let shown = err.to_string();
+            assert!(matches!(err, SkipReason::BadDocx(_)), "{tail}: {shown}");
+            assert!(
+                shown.contains("malformed word/document.xml"),
+                "{tail}: {shown}"
+            );
+        }
+        let closed = format!("{head}<w:p><w:r><w:t>党员</w:t></w:r></w:p></w:body></w:document>");
+        assert_eq!(
+            extract_text(Cursor::new(docx_with_document(&closed))).unwrap(),
+            "党员\n"
+        );
     }
 
     #[test]
