@@ -87,6 +87,8 @@ impl Manifest {
                 .clone()
         };
         let mut rows = HashMap::new();
+        // Line of each path's row: a second row for the same file is refused, not silently preferred.
+        let mut first_line: HashMap<String, usize> = HashMap::new();
         for (i, rec) in rdr.records().enumerate() {
             let line = i + 2;
             let rec = rec.map_err(|e| Error::data(path, line, e.to_string()))?;
@@ -99,6 +101,17 @@ impl Manifest {
             let key = get(Some(path_col))
                 .ok_or_else(|| Error::data(path, line, "empty path"))?
                 .replace('\\', "/");
+            if let Some(first) = first_line.insert(key.clone(), line) {
+                return Err(Error::data(
+                    path,
+                    line,
+                    format!(
+                        "'{}' is listed twice, on lines {first} and {line}: keep one row per file \
+                         (shuzhi will not guess which year and unit are right)",
+                        crate::error::clip(&key)
+                    ),
+                ));
+            }
             let year = match get(year_col) {
                 Some(y) => Some(
                     y.parse::<i32>()
@@ -472,6 +485,19 @@ mod tests {
         assert_eq!(meta.year, Some(2020));
         assert_eq!(meta.groups["region"], "临溪县");
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn a_file_listed_twice_names_both_lines() {
+        let text = "path,year,unit\n2019/a.txt,2019,甲\n2019/b.txt,2019,乙\n2019\\a.txt,2020,丙\n";
+        let err = Manifest::parse(Path::new("m.csv"), text)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "m.csv:4: '2019/a.txt' is listed twice, on lines 2 and 4: keep one row per file \
+             (shuzhi will not guess which year and unit are right)"
+        );
     }
 
     #[test]

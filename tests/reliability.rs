@@ -704,3 +704,88 @@ fn a_small_docx_that_inflates_past_max_size_is_skipped() {
         "{errors}"
     );
 }
+
+#[test]
+fn a_file_listed_twice_in_the_manifest_is_refused_naming_both_lines() {
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 2);
+    let m = c.join("manifest.csv");
+    let text = std::fs::read_to_string(&m).unwrap();
+    let first = text.lines().nth(1).unwrap().to_string();
+    // The same file again, with another year and unit (line 4); a Windows separator is the same path.
+    let again = first
+        .replacen('/', "\\", 1)
+        .replace(",2019,", ",2020,")
+        .replace("单位0", "别的单位");
+    std::fs::write(&m, format!("{text}{again}\n")).unwrap();
+    let out = d.path().join("out");
+    let o = analyze(&c, &out, &[]);
+    // Before the fix the last row won silently (exit 0, the report filed under 2020).
+    expect_code(&o, 1);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("manifest.csv:4:") && e.contains("listed twice, on lines 2 and 4"),
+        "{e}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}
+
+#[test]
+fn an_imported_formula_cell_without_a_stored_value_is_an_error_naming_the_cell() {
+    use std::io::{Read, Write};
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 1);
+    let report = std::fs::read_dir(c.join("2019"))
+        .unwrap()
+        .flatten()
+        .map(|e| format!("2019/{}", e.file_name().to_string_lossy()))
+        .next()
+        .unwrap();
+    // A sheet whose themes cell is a formula, as written by a program that does not compute formulas.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (col, h) in ["report", "fragment", "themes"].iter().enumerate() {
+        ws.write_string(0, col as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, &report).unwrap();
+    ws.write_string(1, 1, "党员").unwrap();
+    ws.write_formula(1, 2, "=A1").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = d.path().join("filled.xlsx");
+    let mut zout = zip::ZipWriter::new(std::fs::File::create(&sheet).unwrap());
+    let mut stripped = false;
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut part = String::new();
+        f.read_to_string(&mut part).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let before = part.len();
+            part = part.replace("<f>A1</f><v>0</v>", "<f>A1</f>");
+            stripped = part.len() < before;
+        }
+        zout.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zout.write_all(part.as_bytes()).unwrap();
+    }
+    zout.finish().unwrap();
+    assert!(stripped, "the stored value was taken out");
+    let labels = d.path().join("labels.jsonl");
+    let o = shuzhi()
+        .args(["label", "import"])
+        .arg(&sheet)
+        .arg("--labels")
+        .arg(&labels)
+        .arg("--corpus")
+        .arg(&c)
+        .output()
+        .unwrap();
+    expect_code(&o, 1);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("filled.xlsx:2: cell C2: formula 'A1' has no stored value"),
+        "{e}"
+    );
+    assert!(!labels.exists(), "nothing is imported");
+}
