@@ -36,7 +36,7 @@ pub struct StyleScore {
 /// # Errors
 /// An unreadable file or a bad line (named).
 pub fn load(path: &Path) -> Result<Vec<Expected>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::regular_file::read_to_string(path).map_err(|e| Error::io(path, e))?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())

@@ -94,7 +94,7 @@ pub fn normalize_fragment(fragment: &str) -> String {
 /// # Errors
 /// See [`parse`].
 pub fn load(path: &Path, taxonomy: &Taxonomy) -> Result<Vec<Label>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::regular_file::read_to_string(path).map_err(|e| Error::io(path, e))?;
     parse(path, &text, taxonomy)
 }
 

@@ -327,7 +327,7 @@ pub fn read_sheet(path: &Path) -> Result<Vec<SheetRow>> {
 }
 
 fn read_csv_table(path: &Path) -> Result<Vec<Vec<String>>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::regular_file::read(path).map_err(|e| Error::io(path, e))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::data(path, 0, "not UTF-8 (save the sheet as CSV UTF-8)"))?;
     let mut rdr = csv::ReaderBuilder::new()
@@ -366,7 +366,7 @@ pub fn read_workbook_table(path: &Path) -> Result<Vec<Vec<String>>> {
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = crate::regular_file::open(path).map_err(|e| Error::io(path, e))?;
     let rs = std::io::BufReader::new(file);
     let not = |e: &dyn std::fmt::Display| Error::data(path, 0, format!("not an .{ext} file: {e}"));
     let mut book: Sheets<_> = match ext.as_str() {

@@ -23,6 +23,7 @@ pub mod neardup;
 pub mod normalize;
 pub mod outset;
 pub mod pipeline;
+pub mod regular_file;
 pub mod render;
 pub mod rng;
 pub mod segment;

@@ -52,7 +52,7 @@ impl Manifest {
         if !path.is_file() {
             return Ok(None);
         }
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let bytes = crate::regular_file::read(&path).map_err(|e| Error::io(&path, e))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| Error::data(&path, 0, "manifest.csv must be UTF-8"))?;
         Self::parse(&path, text.trim_start_matches('\u{FEFF}')).map(Some)

@@ -59,7 +59,7 @@ impl RunManifest {
     /// A missing or unreadable manifest.
     pub fn load(dir: &Path) -> Result<RunManifest> {
         let p = dir.join(RUN_MANIFEST);
-        let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+        let text = crate::regular_file::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
         serde_json::from_str(&text)
             .map_err(|e| Error::data(&p, 0, format!("not a run manifest: {e}")))
     }
@@ -73,7 +73,7 @@ impl RunManifest {
         let p = dir.join(RUN_MANIFEST);
         for (name, sum) in &self.files {
             let f = dir.join(name);
-            let bytes = std::fs::read(&f).map_err(|e| Error::io(&f, e))?;
+            let bytes = crate::regular_file::read(&f).map_err(|e| Error::io(&f, e))?;
             if &checksum(&bytes) != sum {
                 return Err(Error::data(
                     &p,

@@ -108,8 +108,10 @@ impl Segmenter {
     /// # Errors
     /// Unreadable files, or a malformed dictionary line.
     pub fn from_files(userdict: &Path, stopwords: &Path) -> Result<Self> {
-        let d = std::fs::read_to_string(userdict).map_err(|e| Error::io(userdict, e))?;
-        let s = std::fs::read_to_string(stopwords).map_err(|e| Error::io(stopwords, e))?;
+        let d =
+            crate::regular_file::read_to_string(userdict).map_err(|e| Error::io(userdict, e))?;
+        let s =
+            crate::regular_file::read_to_string(stopwords).map_err(|e| Error::io(stopwords, e))?;
         Self::new(userdict, &d, &s)
     }
 

@@ -789,3 +789,95 @@ fn an_imported_formula_cell_without_a_stored_value_is_an_error_naming_the_cell()
     );
     assert!(!labels.exists(), "nothing is imported");
 }
+
+/// Runs `shuzhi ARGS` from the repository root; fails the test (and kills the child) when it has not ended
+/// after `secs` seconds, instead of hanging with it.
+#[cfg(unix)]
+fn run_within(args: &[&std::ffi::OsStr], secs: u64) -> std::process::Output {
+    let child = std::process::Command::new(bin())
+        .args(args)
+        .current_dir(repo())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(secs)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+            panic!("`shuzhi {args:?}` still running after {secs} s: it blocks on a named pipe");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_given_as_a_file_argument_is_refused_at_once() {
+    use std::ffi::OsStr;
+    let d = tempfile::tempdir().unwrap();
+    let mkfifo = |p: &Path| {
+        let ok = std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    let pipe = d.path().join("pipe.txt");
+    mkfifo(&pipe);
+    let sheet = d.path().join("sheet.csv");
+    mkfifo(&sheet);
+    // A shard folder whose run manifest is a named pipe.
+    let shard = d.path().join("shard");
+    std::fs::create_dir(&shard).unwrap();
+    mkfifo(&shard.join("shuzhi-run.json"));
+    let labels = d.path().join("labels.jsonl");
+    let out = d.path().join("out");
+    let p = |s: &Path| s.as_os_str().to_owned();
+    let cases: Vec<Vec<std::ffi::OsString>> = vec![
+        vec!["inspect".into(), p(&pipe)],
+        vec!["segment".into(), p(&pipe)],
+        vec![
+            "label".into(),
+            "import".into(),
+            p(&sheet),
+            "--labels".into(),
+            p(&labels),
+        ],
+        vec!["merge".into(), p(&shard), "--out".into(), p(&out)],
+        vec![
+            "train".into(),
+            "--labels".into(),
+            p(&pipe),
+            "--out".into(),
+            p(&out),
+        ],
+        vec![
+            "train".into(),
+            "--themes".into(),
+            p(&pipe),
+            "--out".into(),
+            p(&out),
+        ],
+    ];
+    for case in cases {
+        let args: Vec<&OsStr> = case.iter().map(|a| a.as_os_str()).collect();
+        // Before the fix `label import`, `merge` and `train` waited for a writer forever; `inspect` and
+        // `segment` already refused the pipe.
+        let o = run_within(&args, 60);
+        expect_code(&o, 1);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            e.contains("not a regular file (named pipe)"),
+            "{case:?}: {e}"
+        );
+    }
+    assert!(!out.exists() && !labels.exists(), "nothing is written");
+}

@@ -227,10 +227,12 @@ pub fn load(dir: &Path) -> Result<ModelDir> {
             dir.display()
         )));
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| merr(format!("{MODEL_FILE}: {e}")))?;
+    let text = crate::regular_file::read_to_string(&path)
+        .map_err(|e| merr(format!("{MODEL_FILE}: {e}")))?;
     let (body, checksum) = parse_model_json(dir, &text)?;
     let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name)).map_err(|e| merr(format!("{name}: {e}")))
+        crate::regular_file::read_to_string(&dir.join(name))
+            .map_err(|e| merr(format!("{name}: {e}")))
     };
     check(
         dir,

@@ -41,7 +41,8 @@ pub struct Resources {
 impl ResourceArgs {
     pub fn load(&self) -> Result<Resources> {
         let read = |p: &Path| {
-            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
+            shuzhi::regular_file::read_to_string(p)
+                .with_context(|| format!("reading {}", p.display()))
         };
         let themes_toml = read(&self.themes)?;
         let userdict = read(&self.dict)?;

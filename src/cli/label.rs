@@ -167,7 +167,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         .labels
         .clone()
         .unwrap_or_else(|| args.corpus.join("labels.jsonl"));
-    let labels_text = match std::fs::read_to_string(&labels_path) {
+    let labels_text = match shuzhi::regular_file::read_to_string(&labels_path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e).with_context(|| format!("reading {}", labels_path.display())),

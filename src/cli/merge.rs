@@ -54,8 +54,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut reports = 0u64;
     for (d, m) in &sets {
         let p = d.join(render::AGGREGATE_JSON);
-        let text =
-            std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+        let text = shuzhi::regular_file::read_to_string(&p)
+            .with_context(|| format!("reading {}", p.display()))?;
         let agg: Aggregate = serde_json::from_str(&text)
             .with_context(|| format!("{}: not a shuzhi aggregate", p.display()))?;
         agg.check()
@@ -81,9 +81,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         }
         let ep = d.join(render::ERRORS_CSV);
-        let mut rdr = csv::ReaderBuilder::new()
-            .from_path(&ep)
-            .with_context(|| format!("reading {}", ep.display()))?;
+        let mut rdr = csv::ReaderBuilder::new().from_reader(
+            shuzhi::regular_file::open(&ep).with_context(|| format!("reading {}", ep.display()))?,
+        );
         for rec in rdr.records() {
             let rec = rec?;
             errors.push((rec[0].to_string(), rec[1].to_string(), rec[2].to_string()));

@@ -65,7 +65,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             None => builtin::CARD.to_string(),
             Some(d) => {
                 let p = d.join("MODEL.md");
-                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?
+                shuzhi::regular_file::read_to_string(&p)
+                    .with_context(|| format!("reading {}", p.display()))?
             }
         };
         super::say::out(format_args!("{card}"));

@@ -34,15 +34,13 @@ pub fn segmenter(dict: Option<PathBuf>, stopwords: Option<PathBuf>) -> Result<Se
     let dict = pick(dict, "models/userdict.txt");
     let stop = pick(stopwords, "models/stopwords.txt");
     let d = match &dict {
-        Some(p) => {
-            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
-        }
+        Some(p) => shuzhi::regular_file::read_to_string(p)
+            .with_context(|| format!("reading {}", p.display()))?,
         None => shuzhi::segment::BUILTIN_USERDICT.to_string(),
     };
     let s = match &stop {
-        Some(p) => {
-            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
-        }
+        Some(p) => shuzhi::regular_file::read_to_string(p)
+            .with_context(|| format!("reading {}", p.display()))?,
         None => shuzhi::segment::BUILTIN_STOPWORDS.to_string(),
     };
     let origin = dict.unwrap_or_else(|| PathBuf::from("<built-in userdict>"));

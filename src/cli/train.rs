@@ -114,7 +114,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .cloned()
         .zip(report.per_theme.iter().cloned())
         .collect();
-    let labels_bytes = std::fs::read(&labels_path)?;
+    let labels_bytes = shuzhi::regular_file::read(&labels_path)?;
     let training = TrainingSummary {
         labels_hash: sha256_hex(&labels_bytes),
         years: examples

@@ -124,26 +124,6 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<Source>, Vec<Skipped>) {
     discover_excluding(roots, &[])
 }
 
-/// What kind of file a non-regular, non-folder entry is, for its skip reason.
-fn special_kind(meta: &fs::Metadata) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        let t = meta.file_type();
-        if t.is_fifo() {
-            return "named pipe";
-        }
-        if t.is_socket() {
-            return "socket";
-        }
-        if t.is_block_device() || t.is_char_device() {
-            return "device";
-        }
-    }
-    let _ = meta;
-    "special file"
-}
-
 /// Whether a folder is the output of a shuzhi run (it holds a run manifest) or a run's staging folder:
 /// never read as input.
 pub fn is_output_folder(dir: &Path) -> bool {
@@ -190,7 +170,7 @@ pub fn discover_excluding(roots: &[PathBuf], exclude: &[PathBuf]) -> (Vec<Source
             skipped.push(Skipped {
                 path: root.clone(),
                 reason: SkipReason::NotRegular {
-                    kind: special_kind(&meta),
+                    kind: crate::regular_file::kind(&meta),
                 },
             });
             continue;
@@ -285,7 +265,7 @@ fn walk_dir(
                         skipped.push(Skipped {
                             path,
                             reason: SkipReason::NotRegular {
-                                kind: special_kind(&m),
+                                kind: crate::regular_file::kind(&m),
                             },
                         });
                     }
@@ -344,10 +324,10 @@ pub fn load(source: &Source, opts: &IngestOptions) -> Result<Document, SkipReaso
     let meta = fs::metadata(&source.path)?;
     if !meta.is_file() {
         return Err(SkipReason::NotRegular {
-            kind: special_kind(&meta),
+            kind: crate::regular_file::kind(&meta),
         });
     }
-    let file = fs::File::open(&source.path)?;
+    let file = crate::regular_file::open(&source.path)?;
     let size = file.metadata()?.len();
     if size > opts.max_size {
         return Err(SkipReason::TooLarge {

@@ -86,7 +86,7 @@ impl RecordSink for JsonlSink {
 pub fn merge_sorted(inputs: &[PathBuf], key: &str, out: &Path) -> Result<()> {
     let mut lines: Vec<(String, String)> = Vec::new();
     for p in inputs {
-        let f = std::fs::File::open(p).map_err(|e| Error::io(p, e))?;
+        let f = crate::regular_file::open(p).map_err(|e| Error::io(p, e))?;
         for (n, l) in std::io::BufReader::new(f).lines().enumerate() {
             let l = l.map_err(|e| Error::io(p, e))?;
             let v: serde_json::Value = serde_json::from_str(&l)
