@@ -813,7 +813,7 @@ fn run_within(args: &[&std::ffi::OsStr], secs: u64) -> std::process::Output {
             let _ = std::process::Command::new("kill")
                 .args(["-9", &pid.to_string()])
                 .status();
-            panic!("`shuzhi {args:?}` still running after {secs} s: it blocks on a named pipe");
+            panic!("`shuzhi {args:?}` still running after {secs} s");
         }
     }
 }
@@ -880,4 +880,73 @@ fn a_named_pipe_given_as_a_file_argument_is_refused_at_once() {
         );
     }
     assert!(!out.exists() && !labels.exists(), "nothing is written");
+}
+
+#[cfg(unix)]
+#[test]
+fn arguments_are_checked_before_anything_is_read() {
+    fn os<'a>(a: &[&'a str]) -> Vec<&'a std::ffi::OsStr> {
+        a.iter().map(|s| std::ffi::OsStr::new(*s)).collect()
+    }
+    // (arguments, exit code, part of stderr). Before the checks: `train` spawned 100000 threads (still
+    // running after 120 s), `evaluate --model` ignored --cv, `discover` took --min-score 2, and the
+    // hold-out outside --years failed only after 15 s of loading.
+    let cases: [(&[&str], i32, &str); 6] = [
+        (
+            &["train", "--threads", "100000", "--years", "20x9"],
+            1,
+            "--years '20x9'",
+        ),
+        (
+            &["evaluate", "--model", "models/default", "--cv", "3"],
+            2,
+            "cannot be used with",
+        ),
+        (&["evaluate", "--cv", "1"], 2, "--cv"),
+        (&["discover", "--min-score", "2"], 1, "--min-score 2"),
+        (&["discover", "--k", "0"], 2, "--k"),
+        (
+            &["train", "--holdout", "2030", "--years", "2019-2020"],
+            1,
+            "outside --years",
+        ),
+    ];
+    for (args, code, says) in cases {
+        let o = run_within(&os(args), 60);
+        expect_code(&o, code);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains(says), "{args:?}: {e}");
+    }
+    let o = run_within(
+        &os(&["train", "--threads", "100000", "--years", "20x9"]),
+        60,
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("capped"));
+}
+
+#[test]
+fn merge_refuses_to_write_over_one_of_its_shards() {
+    let d = tempfile::tempdir().unwrap();
+    let c = small_corpus(d.path(), 2);
+    let s1 = d.path().join("s1");
+    let s2 = d.path().join("s2");
+    expect_code(&analyze(&c, &s1, &["--shard", "1/2"]), 0);
+    expect_code(&analyze(&c, &s2, &["--shard", "2/2"]), 0);
+    let before = one_complete_run(&s1);
+    let o = shuzhi()
+        .arg("merge")
+        .arg(&s1)
+        .arg(&s2)
+        .arg("--out")
+        .arg(&s1)
+        .output()
+        .unwrap();
+    // Before the check the merge replaced shard 1 (exit 0).
+    expect_code(&o, 1);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is one of the shards"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(one_complete_run(&s1), before, "shard 1 is untouched");
 }

@@ -75,6 +75,22 @@ pub fn check_threads(n: usize) -> usize {
     }
 }
 
+/// `--years` checked before anything is read: a typo must not cost a corpus load first.
+pub fn check_years(years: Option<&str>) -> Result<()> {
+    if let Some(y) = years {
+        parse_years(y)?;
+    }
+    Ok(())
+}
+
+/// A path argument that must name an existing folder.
+pub fn check_dir(flag: &str, dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        bail!("{flag} {}: not a folder", shuzhi::error::clip_path(dir));
+    }
+    Ok(())
+}
+
 /// Loads the model of a `--model` flag: that folder, or the model built into shuzhi when the flag is absent.
 pub fn load_model(dir: Option<&Path>) -> Result<(Engine, ModelDir)> {
     match dir {

@@ -1,7 +1,7 @@
 //! `shuzhi discover`: cluster the problem and cause statements the model cannot place, to find themes the
 //! taxonomy is missing.
 
-use super::common::init_threads;
+use super::common::{check_threads, init_threads};
 use anyhow::Result;
 use shuzhi::corpus::Corpus;
 use shuzhi::discover::{self, Discovery};
@@ -25,9 +25,9 @@ pub struct Args {
     /// Model folder [default: the built-in model].
     #[arg(long, value_name = "DIR")]
     model: Option<PathBuf>,
-    /// Number of clusters (default: chosen by silhouette).
-    #[arg(long)]
-    k: Option<usize>,
+    /// Number of clusters, at least 1 (default: chosen by silhouette).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    k: Option<u16>,
     /// Seed of the k-means initialisation (same input and seed give the same clusters).
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -42,7 +42,23 @@ pub struct Args {
     threads: usize,
 }
 
+impl Args {
+    /// Every argument check of `discover` that clap does not make (it refuses --k 0): thread count capped,
+    /// --min-score a probability.
+    fn check(mut self) -> Result<Args> {
+        self.threads = check_threads(self.threads);
+        if !(0.0..=1.0).contains(&self.min_score) {
+            anyhow::bail!(
+                "--min-score {}: expected a probability from 0 to 1",
+                self.min_score
+            );
+        }
+        Ok(self)
+    }
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
+    let args = args.check()?;
     init_threads(args.threads)?;
     let (engine, _) = super::common::load_model(args.model.as_deref())?;
     let Corpus { reports, skipped } = Corpus::load_paths(
@@ -54,7 +70,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for s in &skipped {
         errln!("shuzhi: skipped {s}");
     }
-    let d = discover::discover(&reports, &engine, args.min_score, args.k, args.seed)?;
+    let d = discover::discover(
+        &reports,
+        &engine,
+        args.min_score,
+        args.k.map(usize::from),
+        args.seed,
+    )?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&d)?);
     } else {

@@ -1,6 +1,6 @@
 //! `shuzhi evaluate`: how well the classifier does, measured honestly.
 
-use super::common::{init_threads, spinner, QuietStderr, ResourceArgs};
+use super::common::{check_threads, check_years, init_threads, spinner, QuietStderr, ResourceArgs};
 use super::common::{load_examples, HyperArgs};
 use anyhow::Result;
 use serde::Serialize;
@@ -25,14 +25,14 @@ pub struct Args {
     /// Only labelled statements of these years.
     #[arg(long)]
     years: Option<String>,
-    /// Folds of the grouped cross-validation.
-    #[arg(long)]
-    cv: Option<usize>,
+    /// Folds of the grouped cross-validation (at least 2).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(2..))]
+    cv: Option<u16>,
     /// Temporal hold-out: train before this year, test on it.
     #[arg(long)]
     temporal: Option<i32>,
-    /// Score this trained model instead of training.
-    #[arg(long)]
+    /// Score this trained model instead of training (no --cv, --temporal or --naive-bayes then).
+    #[arg(long, conflicts_with_all = ["cv", "temporal", "naive_bayes"])]
     model: Option<PathBuf>,
     /// Seed for folds.
     #[arg(long, default_value_t = 42)]
@@ -61,7 +61,21 @@ struct FixedOut {
     scores: Scores,
 }
 
+impl Args {
+    /// Every argument check of `evaluate` that clap does not make (it refuses --cv below 2 and --model
+    /// with a training mode): thread count capped, years and hyper-parameters valid, before anything is read.
+    fn check(mut self) -> Result<Args> {
+        self.threads = check_threads(self.threads);
+        check_years(self.years.as_deref())?;
+        if self.model.is_none() {
+            self.hyper.params(self.seed)?;
+        }
+        Ok(self)
+    }
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
+    let args = args.check()?;
     init_threads(args.threads)?;
     let res = args.resources.load()?;
     let names: Vec<String> = res.taxonomy.ids();
@@ -98,7 +112,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let last_year = examples.iter().filter_map(|e| e.year).max();
     let (do_cv, do_temporal) = match (args.cv, args.temporal) {
         (None, None) => (Some(5), last_year),
-        (cv, t) => (cv, t),
+        (cv, t) => (cv.map(usize::from), t),
     };
     if let Some(k) = do_cv {
         pb.set_message(format!("{k}-fold cross-validation"));

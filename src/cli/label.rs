@@ -1,7 +1,7 @@
 //! `shuzhi label`: export statements for labelling (least certain first) and import the labelled sheet into
 //! `labels.jsonl`.
 
-use super::common::init_threads;
+use super::common::{check_threads, check_years, init_threads};
 use anyhow::{bail, Context, Result};
 use shuzhi::atomic::write_atomic;
 use shuzhi::classify::dataset::parse_years;
@@ -97,19 +97,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 }
 
-fn export(args: ExportArgs) -> Result<ExitCode> {
-    init_threads(args.threads)?;
-    let ext = args
-        .out
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    if ext != "xlsx" && ext != "csv" {
-        bail!(
-            "--out {}: expected a .xlsx or .csv file",
-            args.out.display()
-        );
+impl ExportArgs {
+    /// Every argument check of `label export`, before anything is read: thread count capped, the sheet
+    /// a .xlsx or .csv, years valid.
+    fn check(mut self) -> Result<ExportArgs> {
+        self.threads = check_threads(self.threads);
+        let ext = self
+            .out
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if ext != "xlsx" && ext != "csv" {
+            bail!(
+                "--out {}: expected a .xlsx or .csv file",
+                shuzhi::error::clip_path(&self.out)
+            );
+        }
+        check_years(self.years.as_deref())?;
+        Ok(self)
     }
+}
+
+fn export(args: ExportArgs) -> Result<ExitCode> {
+    let args = args.check()?;
+    init_threads(args.threads)?;
     let (engine, _) = super::common::load_model(args.model.as_deref())?;
     let Corpus {
         mut reports,
@@ -145,7 +156,11 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
     if let Some(n) = args.limit {
         rows.truncate(n);
     }
-    if ext == "xlsx" {
+    if args
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+    {
         labelsheet::write_xlsx(&args.out, &rows)?;
     } else {
         labelsheet::write_csv(&args.out, &rows)?;

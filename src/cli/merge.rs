@@ -28,7 +28,25 @@ pub struct Args {
     excel: bool,
 }
 
+impl Args {
+    /// Every argument check of `merge`: `--out` is none of the shards (it is replaced as a whole, and the
+    /// shard with it).
+    fn check(self) -> Result<Args> {
+        let out = self.out.canonicalize().ok();
+        for d in &self.dirs {
+            if out.is_some() && d.canonicalize().ok() == out {
+                bail!(
+                    "--out {} is one of the shards: it would be replaced by the merge; write elsewhere",
+                    shuzhi::error::clip_path(&self.out)
+                );
+            }
+        }
+        Ok(self)
+    }
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
+    let args = args.check()?;
     let (engine, model) = load_model(args.model.as_deref())?;
     // Every shard is checked before anything is written.
     let mut sets = Vec::new();

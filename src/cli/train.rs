@@ -1,6 +1,7 @@
 //! `shuzhi train`: fit a model on labelled reports and write a model folder with its card.
 
-use super::common::{init_threads, load_examples, spinner, HyperArgs, ResourceArgs};
+use super::common::{check_dir, check_threads, check_years, init_threads};
+use super::common::{load_examples, spinner, HyperArgs, ResourceArgs};
 use anyhow::{bail, Context, Result};
 use shuzhi::classify::dataset::Example;
 use shuzhi::classify::metrics;
@@ -91,7 +92,28 @@ fn score_gallery(
     Ok(shuzhi::gallery::score(&expected, &raised))
 }
 
+impl Args {
+    /// Every argument check of `train`, before anything is read: thread count capped, years and
+    /// hyper-parameters valid, the hold-out year inside `--years`, the gallery a folder.
+    fn check(mut self) -> Result<Args> {
+        self.threads = check_threads(self.threads);
+        check_years(self.years.as_deref())?;
+        self.hyper.params(self.seed)?;
+        if let (Some(h), Some(y)) = (self.holdout, &self.years) {
+            let (from, to) = shuzhi::classify::dataset::parse_years(y)?;
+            if h < from || h > to {
+                bail!("--holdout {h} is outside --years {y}: there would be nothing to test on");
+            }
+        }
+        if let Some(g) = &self.gallery {
+            check_dir("--gallery", g)?;
+        }
+        Ok(self)
+    }
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
+    let args = args.check()?;
     init_threads(args.threads)?;
     let params = args.hyper.params(args.seed)?;
     let res = args.resources.load()?;
