@@ -22,25 +22,32 @@ const MAX_REPEAT: u32 = 3;
 /// when nothing can be said (the pattern always runs) or when the pattern does not parse.
 pub fn required_literals(pattern: &str) -> Vec<Vec<Vec<u8>>> {
     match regex_syntax::parse(pattern) {
-        Ok(hir) => {
-            let mut sets = required(&hir);
-            for s in &mut sets {
-                s.sort();
-                s.dedup();
-            }
-            sets.sort();
-            sets.dedup();
-            sets
-        }
+        Ok(hir) => required_literals_of(&hir),
         Err(_) => Vec::new(),
     }
+}
+
+/// [`required_literals`] of a parsed pattern.
+pub fn required_literals_of(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
+    let mut sets = required(hir);
+    for s in &mut sets {
+        s.sort();
+        s.dedup();
+    }
+    sets.sort();
+    sets.dedup();
+    sets
 }
 
 /// The strings every match of `pattern` starts with, when they are known and none is empty: the only places
 /// an anchored search can succeed. `None` when the pattern may start anywhere.
 pub fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::parse(pattern).ok()?;
-    let seq = regex_syntax::hir::literal::Extractor::new().extract(&hir);
+    prefix_literals_of(&regex_syntax::parse(pattern).ok()?)
+}
+
+/// [`prefix_literals`] of a parsed pattern.
+pub fn prefix_literals_of(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let seq = regex_syntax::hir::literal::Extractor::new().extract(hir);
     let lits = seq.literals()?;
     if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
         return None;
