@@ -167,6 +167,55 @@ fn rule_text() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
 }
 
+/// Every labelled statement and every line of the shipped UTF-8 reports.
+static CORPUS_LINES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let root = repo().join("corpus");
+    let labels = std::fs::read_to_string(root.join("labels.jsonl")).expect("corpus/labels.jsonl");
+    let mut lines: Vec<String> = labels
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["text"].as_str().map(str::to_string))
+        .collect();
+    for year in std::fs::read_dir(&root).expect("corpus").flatten() {
+        for f in std::fs::read_dir(year.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if let Ok(s) = std::fs::read_to_string(f.path()) {
+                lines.extend(
+                    s.lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(str::to_string),
+                );
+            }
+        }
+    }
+    assert!(lines.len() > 3000, "{}", lines.len());
+    lines
+});
+
+/// A shipped statement with cue fragments of the rule patterns put in at random places, so that windows
+/// open and close around real wording.
+fn corpus_mix() -> impl Strategy<Value = String> {
+    let insert = (
+        any::<prop::sample::Index>(),
+        prop::sample::select(RULE_FRAGMENTS.clone()),
+    );
+    (
+        prop::sample::select(CORPUS_LINES.clone()),
+        prop::collection::vec(insert, 0..8),
+    )
+        .prop_map(|(mut s, inserts)| {
+            for (at, piece) in inserts {
+                let bounds: Vec<usize> =
+                    s.char_indices().map(|(i, _)| i).chain([s.len()]).collect();
+                s.insert_str(bounds[at.index(bounds.len())], &piece);
+            }
+            s
+        })
+}
+
 /// A taxonomy of awkward patterns (anchors, word boundaries, case folding, empty branches, no prefix).
 static AWKWARD: LazyLock<Taxonomy> = LazyLock::new(|| {
     let toml = r#"format = 1
@@ -180,7 +229,7 @@ patterns = ['^党员.{0,3}少', '(?i)ab[0-9]+党', '\b[a-z]+\b.{0,2}支部', '(�
 id = "b"
 family = "cause"
 name = "乙"
-patterns = ['党员(队伍)?(老化|老龄化)', '.{0,2}书记', '(?s)问题.*?原因', '[人才]{2,3}不足']
+patterns = ['党员(队伍)?(老化|老龄化)', '.{0,2}书记', '(?s)问题.*?原因', '[人才]{2,3}不足', '(党|党员)*(员|党)*书记', '问题.{1,4}?(原因|人)', '(缺|少)+\d*人才']
 "#;
     Taxonomy::parse(Path::new("awkward.toml"), toml).expect("awkward taxonomy")
 });
@@ -229,6 +278,12 @@ proptest! {
     /// on the whole text.
     #[test]
     fn rule_gates_change_no_hit(text in rule_text()) {
+        prop_assert_eq!(TAXONOMY.rule_hits(&text), TAXONOMY.rule_hits_ungated(&text));
+    }
+
+    /// The same on real statements with cue fragments spliced in.
+    #[test]
+    fn rule_matcher_agrees_on_mixed_corpus_statements(text in corpus_mix()) {
         prop_assert_eq!(TAXONOMY.rule_hits(&text), TAXONOMY.rule_hits_ungated(&text));
     }
 }

@@ -5,37 +5,21 @@
 //! `models/themes.toml`.
 
 pub mod gate;
+pub mod matcher;
 
 use crate::error::{Error, Result};
 use aho_corasick::AhoCorasick;
+use matcher::{OutOfSteps, Program};
 use regex_automata::{meta::Regex as MetaRegex, Anchored, Input};
+use regex_syntax::hir::Hir;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::ops::Range;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// The shipped taxonomy, compiled in as a fallback.
 pub const BUILTIN_THEMES: &str = include_str!("../../models/themes.toml");
-
-/// The leftmost match of `re` that starts at one of the places where a literal of `ids` starts: the same
-/// match as an unanchored search when every match starts with one of those literals.
-fn first_anchored(
-    re: &MetaRegex,
-    text: &str,
-    starts: &[(u32, usize)],
-    ids: &[u32],
-) -> Option<(usize, usize)> {
-    let mut at: Vec<usize> = starts
-        .iter()
-        .filter(|(id, _)| ids.contains(id))
-        .map(|&(_, s)| s)
-        .collect();
-    at.sort_unstable();
-    at.dedup();
-    at.into_iter().find_map(|s| {
-        re.search(&Input::new(text).range(s..).anchored(Anchored::Yes))
-            .map(|m| (m.start(), m.end()))
-    })
-}
 
 /// The two theme families of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
@@ -94,10 +78,92 @@ pub struct Theme {
     pub definition: String,
     /// Literal keywords.
     pub keywords: Vec<String>,
-    /// Regular expressions (the meta engine, which can search anchored at a given position).
-    pub patterns: Vec<MetaRegex>,
-    /// Vetoes.
-    pub exclude: Vec<MetaRegex>,
+    /// Regular expressions, as written in the file.
+    pub patterns: Vec<String>,
+    /// Vetoes, as written in the file.
+    pub exclude: Vec<String>,
+}
+
+/// Parsed patterns with their compiled rules.
+type Compiled = Vec<(Hir, Rule)>;
+
+/// One pattern or veto, ready to run.
+#[derive(Debug, Clone)]
+struct Rule {
+    source: String,
+    /// The regex engine's matcher, built when first needed: at load time only for patterns the
+    /// backtracker does not model.
+    regex: OnceLock<MetaRegex>,
+    /// The backtracking matcher, for patterns it models.
+    program: Option<Program>,
+    /// Literal ids every match starts with, as a bitset over literal ids; `None` when not known.
+    prefix: Option<Vec<u64>>,
+    /// How many literal gates the rule has (sets of which the text must contain a member).
+    gates: u16,
+}
+
+impl Rule {
+    fn regex(&self) -> &MetaRegex {
+        self.regex.get_or_init(|| {
+            MetaRegex::new(&self.source)
+                .expect("a pattern the backtracker compiles is small enough for the regex engine")
+        })
+    }
+
+    /// The leftmost-first match starting at `at`, from the backtracker when it finishes in its budget.
+    fn match_at(&self, text: &str, at: usize, stack: &mut matcher::Stack) -> Option<usize> {
+        let by_engine = || {
+            self.regex()
+                .search(&Input::new(text).range(at..).anchored(Anchored::Yes))
+                .map(|m| m.end())
+        };
+        match &self.program {
+            Some(p) => match p.match_at(text, at, stack) {
+                Ok(end) => end,
+                Err(OutOfSteps) => by_engine(),
+            },
+            None => by_engine(),
+        }
+    }
+
+    /// The leftmost-first match in `text` that starts no later than `bound`. `starts` holds (start,
+    /// literal id) of every literal occurrence, sorted.
+    fn find(
+        &self,
+        text: &str,
+        starts: &[(usize, u32)],
+        bound: Option<usize>,
+        stack: &mut matcher::Stack,
+    ) -> Option<(usize, usize)> {
+        let within = |s: usize| bound.is_none_or(|b| s <= b);
+        match (&self.prefix, &self.program) {
+            (Some(mask), _) => {
+                let mut tried = usize::MAX;
+                for &(s, id) in starts {
+                    if !within(s) {
+                        break;
+                    }
+                    if s == tried || mask[id as usize / 64] >> (id % 64) & 1 == 0 {
+                        continue;
+                    }
+                    tried = s;
+                    if let Some(e) = self.match_at(text, s, stack) {
+                        return Some((s, e));
+                    }
+                }
+                None
+            }
+            (None, Some(_)) => (0..=text.len())
+                .filter(|&s| text.is_char_boundary(s))
+                .take_while(|&s| within(s))
+                .find_map(|s| self.match_at(text, s, stack).map(|e| (s, e))),
+            (None, None) => self
+                .regex()
+                .find(text)
+                .map(|m| (m.start(), m.end()))
+                .filter(|m| within(m.0)),
+        }
+    }
 }
 
 /// A rule that fired on a statement: which theme, and where (byte span in the statement text).
@@ -116,14 +182,18 @@ pub struct Taxonomy {
     pub themes: Vec<Theme>,
     /// SHA-256 of the file's bytes, recorded by models to detect a changed taxonomy.
     pub hash: String,
-    /// One automaton for every keyword and every gate literal.
+    /// One automaton for every keyword, every gate literal and every prefix literal.
     literals: Option<AhoCorasick>,
     /// Literal id → themes it is a keyword of.
     keyword_themes: Vec<Vec<usize>>,
-    /// Per theme, per pattern: sets of literal ids, each of which must have a member in the text.
-    gates: Vec<Vec<Vec<Vec<u32>>>>,
-    /// Per theme, per pattern: literal ids every match starts with, if known.
-    prefixes: Vec<Vec<Option<Vec<u32>>>>,
+    /// Literal id → the gates (numbered over all rules) it opens.
+    literal_gates: Vec<Vec<u32>>,
+    /// Gate → the rule it belongs to.
+    gate_rule: Vec<u32>,
+    /// Every pattern and veto of every theme.
+    rules: Vec<Rule>,
+    /// Per theme, its patterns and its vetoes in `rules`.
+    theme_rules: Vec<(Range<usize>, Range<usize>)>,
 }
 
 /// Hex SHA-256 of some bytes.
@@ -171,7 +241,8 @@ impl Taxonomy {
         if raw.themes.is_empty() {
             return Err(Error::data(path, 0, "no [[theme]] entries"));
         }
-        let sources: Vec<Vec<String>> = raw.themes.iter().map(|t| t.patterns.clone()).collect();
+        // Per theme: its patterns and its vetoes, each parsed and compiled.
+        let mut rules: Vec<(Compiled, Compiled)> = Vec::new();
         let mut themes = Vec::new();
         let mut ids = std::collections::HashSet::new();
         let mut occurrences: std::collections::HashMap<String, usize> = Default::default();
@@ -206,25 +277,44 @@ impl Taxonomy {
                     format!("theme '{}' has no name", t.id),
                 ));
             }
-            let compile = |list: &[String], what: &str| -> Result<Vec<MetaRegex>> {
+            let compile = |list: &[String], what: &str| -> Result<Compiled> {
                 list.iter()
                     .map(|p| {
-                        MetaRegex::new(p).map_err(|e| {
-                            // The syntax error says where and why; the build error only which pattern.
-                            let why = e
-                                .syntax_error()
-                                .map_or_else(|| e.to_string(), |s| s.to_string());
+                        let fail = |why: String| {
                             Error::data(
                                 path,
                                 line_of(text, p),
                                 format!("theme '{}': {what} '{p}' does not compile: {why}", t.id),
                             )
-                        })
+                        };
+                        // The syntax error says where and why; the build error only which pattern.
+                        let hir = regex_syntax::parse(p).map_err(|e| fail(e.to_string()))?;
+                        let program = Program::from_hir(&hir);
+                        let regex = OnceLock::new();
+                        if program.is_none() {
+                            let re = MetaRegex::new(p).map_err(|e| {
+                                fail(
+                                    e.syntax_error()
+                                        .map_or_else(|| e.to_string(), |s| s.to_string()),
+                                )
+                            })?;
+                            let _ = regex.set(re);
+                        }
+                        let rule = Rule {
+                            source: p.clone(),
+                            regex,
+                            program,
+                            prefix: None,
+                            gates: 0,
+                        };
+                        Ok((hir, rule))
                     })
                     .collect()
             };
-            let patterns = compile(&t.patterns, "pattern")?;
-            let exclude = compile(&t.exclude, "exclude")?;
+            rules.push((
+                compile(&t.patterns, "pattern")?,
+                compile(&t.exclude, "exclude")?,
+            ));
             if let Some(k) = t.keywords.iter().find(|k| k.trim().is_empty()) {
                 return Err(Error::data(
                     path,
@@ -238,14 +328,18 @@ impl Taxonomy {
                 name: t.name,
                 definition: t.definition,
                 keywords: t.keywords,
-                patterns,
-                exclude,
+                patterns: t.patterns,
+                exclude: t.exclude,
             });
         }
-        Self::build(themes, &sources, sha256_hex(text.as_bytes()))
+        Self::build(themes, rules, sha256_hex(text.as_bytes()))
     }
 
-    fn build(themes: Vec<Theme>, sources: &[Vec<String>], hash: String) -> Result<Taxonomy> {
+    fn build(
+        themes: Vec<Theme>,
+        compiled: Vec<(Compiled, Compiled)>,
+        hash: String,
+    ) -> Result<Taxonomy> {
         let mut lits: Vec<Vec<u8>> = Vec::new();
         let mut ids: std::collections::HashMap<Vec<u8>, u32> = std::collections::HashMap::new();
         let mut intern = |lit: Vec<u8>, lits: &mut Vec<Vec<u8>>| -> u32 {
@@ -260,24 +354,54 @@ impl Taxonomy {
                 keyword_of.push((intern(k.as_bytes().to_vec(), &mut lits), i));
             }
         }
-        let mut gates: Vec<Vec<Vec<Vec<u32>>>> = Vec::new();
-        let mut prefixes: Vec<Vec<Option<Vec<u32>>>> = Vec::new();
-        for patterns in sources {
-            let (mut g, mut p) = (Vec::new(), Vec::new());
-            for src in patterns {
-                g.push(
-                    gate::required_literals(src)
-                        .into_iter()
-                        .map(|set| set.into_iter().map(|l| intern(l, &mut lits)).collect())
-                        .collect(),
-                );
-                p.push(
-                    gate::prefix_literals(src)
-                        .map(|set| set.into_iter().map(|l| intern(l, &mut lits)).collect()),
-                );
+        let mut rules = Vec::new();
+        let mut theme_rules = Vec::new();
+        // Per rule: its gates (sets of literal ids) and its prefix literal ids.
+        let mut gate_sets: Vec<Vec<Vec<u32>>> = Vec::new();
+        let mut prefix_ids: Vec<Option<Vec<u32>>> = Vec::new();
+        for (patterns, vetoes) in compiled {
+            let mut add = |list: Compiled| -> Range<usize> {
+                let from = rules.len();
+                for (hir, rule) in list {
+                    gate_sets.push(
+                        gate::required_literals_of(&hir)
+                            .into_iter()
+                            .map(|set| set.into_iter().map(|l| intern(l, &mut lits)).collect())
+                            .collect(),
+                    );
+                    prefix_ids.push(
+                        gate::prefix_literals_of(&hir)
+                            .map(|set| set.into_iter().map(|l| intern(l, &mut lits)).collect()),
+                    );
+                    rules.push(rule);
+                }
+                from..rules.len()
+            };
+            let p = add(patterns);
+            let v = add(vetoes);
+            theme_rules.push((p, v));
+        }
+        let words = lits.len().div_ceil(64);
+        let mut literal_gates = vec![Vec::new(); lits.len()];
+        let mut gate_rule = Vec::new();
+        for (r, rule) in rules.iter_mut().enumerate() {
+            rule.gates = u16::try_from(gate_sets[r].len()).map_err(|_| {
+                Error::Invalid(format!("pattern '{}': too many gates", rule.source))
+            })?;
+            for set in &gate_sets[r] {
+                let g = gate_rule.len() as u32;
+                gate_rule.push(r as u32);
+                for &id in set {
+                    literal_gates[id as usize].push(g);
+                }
             }
-            gates.push(g);
-            prefixes.push(p);
+            rule.prefix = prefix_ids[r].as_ref().map(|ids| {
+                let mut mask = vec![0u64; words];
+                for &id in ids {
+                    mask[id as usize / 64] |= 1 << (id % 64);
+                }
+                mask
+            });
         }
         let mut keyword_themes = vec![Vec::new(); lits.len()];
         for (id, t) in keyword_of {
@@ -295,8 +419,10 @@ impl Taxonomy {
             hash,
             literals,
             keyword_themes,
-            gates,
-            prefixes,
+            literal_gates,
+            gate_rule,
+            rules,
+            theme_rules,
         })
     }
 
@@ -339,51 +465,61 @@ impl Taxonomy {
     /// (earliest start, then shortest).
     pub fn rule_hits(&self, text: &str) -> Vec<RuleHit> {
         let mut first: Vec<Option<(usize, usize)>> = vec![None; self.themes.len()];
-        let mut present = vec![false; self.keyword_themes.len()];
-        // (literal id, start) of every literal occurrence: where prefixed patterns can start.
-        let mut starts: Vec<(u32, usize)> = Vec::new();
+        // (start, literal id) of every literal occurrence: where prefixed rules can start.
+        let mut starts: Vec<(usize, u32)> = Vec::new();
+        // Per rule, the gates still closed; a rule runs only when all are open.
+        let mut closed: Vec<u16> = self.rules.iter().map(|r| r.gates).collect();
+        let mut seen = vec![0u64; self.keyword_themes.len().div_ceil(64)];
+        let mut open = vec![0u64; self.gate_rule.len().div_ceil(64)];
         if let Some(ac) = &self.literals {
             for m in ac.find_overlapping_iter(text) {
                 let id = m.pattern().as_usize();
-                present[id] = true;
-                starts.push((id as u32, m.start()));
+                starts.push((m.start(), id as u32));
                 for &t in &self.keyword_themes[id] {
                     if first[t].is_none_or(|cur| (m.start(), m.end()) < cur) {
                         first[t] = Some((m.start(), m.end()));
                     }
                 }
+                if seen[id / 64] >> (id % 64) & 1 == 0 {
+                    seen[id / 64] |= 1 << (id % 64);
+                    for &g in &self.literal_gates[id] {
+                        let g = g as usize;
+                        if open[g / 64] >> (g % 64) & 1 == 0 {
+                            open[g / 64] |= 1 << (g % 64);
+                            closed[self.gate_rule[g] as usize] -= 1;
+                        }
+                    }
+                }
             }
         }
-        // Each pattern on its own, not one RegexSet: the set of ~240 patterns with bounded Unicode
-        // repetitions outgrows the lazy DFA and falls back to the PikeVM. Only the patterns whose literal
-        // gates are all open run, and those with known prefixes run anchored at each place a prefix
-        // occurs, earliest first: an unanchored search of `(党员|…)[^。；]{0,15}…` tracks every 党员 in
-        // reach at once, so its lazy DFA meets new states in nearly every statement.
-        for (t, theme) in self.themes.iter().enumerate() {
-            let rules = theme.patterns.iter().zip(&self.gates[t]);
-            for ((p, gate), prefix) in rules.zip(&self.prefixes[t]) {
-                if !gate
-                    .iter()
-                    .all(|set| set.iter().any(|&i| present[i as usize]))
-                {
+        starts.sort_unstable();
+        let mut stack = matcher::Stack::default();
+        // Each pattern runs only from the places where a literal every match starts with was found, and
+        // only up to the theme's earliest hit so far: a later match cannot be the first.
+        for (t, (patterns, _)) in self.theme_rules.iter().enumerate() {
+            for r in patterns.clone() {
+                if closed[r] != 0 {
                     continue;
                 }
-                let found = match prefix {
-                    Some(ids) => first_anchored(p, text, &starts, ids),
-                    None => p.find(text).map(|m| (m.start(), m.end())),
-                };
-                if let Some(m) = found {
+                let bound = first[t].map(|(s, _)| s);
+                if let Some(m) = self.rules[r].find(text, &starts, bound, &mut stack) {
                     if first[t].is_none_or(|cur| m < cur) {
                         first[t] = Some(m);
                     }
                 }
             }
         }
-        self.finish(text, first)
+        self.finish(first, |r| {
+            closed[r] == 0
+                && self.rules[r]
+                    .find(text, &starts, None, &mut stack)
+                    .is_some()
+        })
     }
 
-    /// [`Taxonomy::rule_hits`] without the literal gates: every pattern runs. The reference the gates are
-    /// tested against.
+    /// [`Taxonomy::rule_hits`] by the regex engine alone, without literal gates or anchored starts: every
+    /// keyword is looked for and every pattern and veto runs on the whole text. The reference the fast
+    /// path is tested against.
     pub fn rule_hits_ungated(&self, text: &str) -> Vec<RuleHit> {
         let mut first: Vec<Option<(usize, usize)>> = vec![None; self.themes.len()];
         for (t, theme) in self.themes.iter().enumerate() {
@@ -394,24 +530,29 @@ impl Taxonomy {
                     }
                 }
             }
-            for p in &theme.patterns {
-                if let Some(m) = p.find(text) {
+            for r in &self.rules[self.theme_rules[t].0.clone()] {
+                if let Some(m) = r.regex().find(text) {
                     if first[t].is_none_or(|cur| (m.start(), m.end()) < cur) {
                         first[t] = Some((m.start(), m.end()));
                     }
                 }
             }
         }
-        self.finish(text, first)
+        self.finish(first, |r| self.rules[r].regex().is_match(text))
     }
 
-    fn finish(&self, text: &str, first: Vec<Option<(usize, usize)>>) -> Vec<RuleHit> {
+    /// The hits of the themes with a span and no veto that `vetoes` (given a rule index) says matches.
+    fn finish(
+        &self,
+        first: Vec<Option<(usize, usize)>>,
+        mut vetoes: impl FnMut(usize) -> bool,
+    ) -> Vec<RuleHit> {
         first
             .into_iter()
             .enumerate()
             .filter_map(|(t, span)| {
                 let span = span?;
-                let vetoed = self.themes[t].exclude.iter().any(|r| r.is_match(text));
+                let vetoed = self.theme_rules[t].1.clone().any(&mut vetoes);
                 (!vetoed).then_some(RuleHit { theme: t, span })
             })
             .collect()
@@ -491,9 +632,34 @@ mod tests {
             fired += gated.len();
         }
         assert!(fired > 1000, "{fired}");
-        let open: usize = t.gates.iter().flatten().filter(|g| g.is_empty()).count();
-        let all: usize = t.gates.iter().map(Vec::len).sum();
+        let open = t.rules.iter().filter(|r| r.gates == 0).count();
+        let all = t.rules.len();
         assert!(open * 10 < all, "{open} of {all} patterns have no gate");
+        // The fast path really is the backtracker from known starts, not the regex engine.
+        let fast = t
+            .rules
+            .iter()
+            .filter(|r| r.program.is_some() && r.prefix.is_some())
+            .count();
+        assert!(fast * 10 > all * 9, "{fast} of {all}");
+    }
+
+    #[test]
+    fn searches_out_of_steps_are_answered_by_the_engine() {
+        let toml = "format = 1\n[[theme]]\nid = \"x\"\nfamily = \"problem\"\nname = \"甲\"\npatterns = ['(党|党党)*(党|党党)*书记']\n";
+        let t = Taxonomy::parse(Path::new("t.toml"), toml).unwrap();
+        let rule = &t.rules[0];
+        assert!(rule.program.is_some() && rule.prefix.is_some());
+        // No match: the backtracker tries every split of the 党 run and gives up; the engine says no.
+        let text = format!("{}书", "党".repeat(60));
+        let p = rule.program.as_ref().unwrap();
+        let mut stack = matcher::Stack::default();
+        assert_eq!(p.match_at(&text, 0, &mut stack), Err(OutOfSteps));
+        assert_eq!(t.rule_hits(&text), Vec::new());
+        // A match late in such a run: the engine finds it from the first start.
+        let text = format!("{}书{}书记", "党".repeat(60), "党".repeat(60));
+        assert_eq!(t.rule_hits(&text), t.rule_hits_ungated(&text));
+        assert_eq!(t.rule_hits(&text).len(), 1);
     }
 
     #[test]
