@@ -125,7 +125,7 @@ pub enum Error {
     },
     /// A data file has a bad line (labels, manifest, dictionary, themes). Quoted values in the message are
     /// cut to [`ECHO_CHARS`] characters when shown (see [`clip_quoted`]).
-    #[error("{}", located(.path, *.line, &clip_quoted(&explain_regex(.message))))]
+    #[error("{}", located(.path, *.line, &clip_quoted(.message)))]
     Data {
         /// The file.
         path: PathBuf,
@@ -213,21 +213,11 @@ pub fn clip_quoted(message: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// The regex crates report a pattern over their size limit only as "error building NFA"; a user needs the
-/// reason and what to do.
+/// What a pattern over the regex size limit is told: the regex crates say only "error building NFA", and a
+/// user needs the reason and what to do.
 pub const REGEX_TOO_LARGE: &str = "the pattern is too large or too complex once compiled (over the regex \
 size limit of 10 MiB; a bounded repeat such as \\w{500} or .{0,1000} multiplies its size): split it into \
 shorter patterns or narrow the repeats";
-
-/// `message` with the regex crates' bare "error building NFA" replaced by [`REGEX_TOO_LARGE`].
-fn explain_regex(message: &str) -> std::borrow::Cow<'_, str> {
-    const BARE: &str = "error building NFA";
-    if message.contains(BARE) {
-        std::borrow::Cow::Owned(message.replace(BARE, REGEX_TOO_LARGE))
-    } else {
-        std::borrow::Cow::Borrowed(message)
-    }
-}
 
 /// `file:line: message`, or `file: message` when the whole file is at fault (line 0).
 fn located(path: &std::path::Path, line: usize, message: &str) -> String {
@@ -286,18 +276,6 @@ mod tests {
             )
         );
         assert_eq!(clip_quoted("short 'x'"), "short 'x'");
-    }
-
-    #[test]
-    fn the_regex_size_error_says_why() {
-        let e = Error::data(
-            "t.toml",
-            3,
-            "pattern 'p' does not compile: error building NFA",
-        );
-        let shown = e.to_string();
-        assert!(shown.contains("too large or too complex"), "{shown}");
-        assert!(!shown.contains("error building NFA"), "{shown}");
     }
 
     #[test]

@@ -284,7 +284,11 @@ impl Taxonomy {
                             Error::data(
                                 path,
                                 line_of(text, p),
-                                format!("theme '{}': {what} '{p}' does not compile: {why}", t.id),
+                                format!(
+                                    "theme '{}': {what} '{}' does not compile: {why}",
+                                    t.id,
+                                    crate::error::clip(p)
+                                ),
                             )
                         };
                         // The syntax error says where and why; the build error only which pattern.
@@ -293,10 +297,11 @@ impl Taxonomy {
                         let regex = OnceLock::new();
                         if program.is_none() {
                             let re = MetaRegex::new(p).map_err(|e| {
-                                fail(
-                                    e.syntax_error()
-                                        .map_or_else(|| e.to_string(), |s| s.to_string()),
-                                )
+                                fail(match (e.syntax_error(), e.size_limit()) {
+                                    (Some(s), _) => s.to_string(),
+                                    (None, Some(_)) => crate::error::REGEX_TOO_LARGE.to_string(),
+                                    (None, None) => e.to_string(),
+                                })
                             })?;
                             let _ = regex.set(re);
                         }
