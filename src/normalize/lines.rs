@@ -21,7 +21,16 @@ impl Line {
     }
 
     fn trimmed(&self) -> String {
-        self.text().trim().to_string()
+        let mut t = self.text();
+        let end = t.trim_end().len();
+        t.truncate(end);
+        let lead = t.len() - t.trim_start().len();
+        t.drain(..lead);
+        t
+    }
+
+    fn first(&self) -> Option<char> {
+        self.chars.iter().find(|c| !c.is_whitespace()).copied()
     }
 
     fn len(&self) -> usize {
@@ -79,15 +88,34 @@ static INLINE_NOISE: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
+/// Whether a trimmed line starting with `c` can be a [`PAGE_NUMBER`]: each of its forms starts with a
+/// dash, a digit, 第, 共 or page. Most lines start otherwise, and then that regex need not run.
+fn may_open_page_number(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '—' | '–' | '_' | '－' | '~' | '·' | '•' | '第' | '共' | 'p' | 'P'
+    ) || c.is_numeric()
+}
+
 /// Long lines are report text even when they mention a site (a report may cite one).
 const MAX_NOISE_CHARS: usize = 60;
 
 fn is_noise(line: &Line) -> bool {
-    let t = line.trimmed();
-    if t.is_empty() {
+    let c = &line.chars;
+    let lead = c.iter().take_while(|x| x.is_whitespace()).count();
+    let trail = c[lead..]
+        .iter()
+        .rev()
+        .take_while(|x| x.is_whitespace())
+        .count();
+    let n = c.len() - lead - trail;
+    let page = n > 0 && may_open_page_number(c[lead]);
+    // Only a page number can be longer than a boilerplate line, and only a line that starts like one.
+    if n == 0 || (n > MAX_NOISE_CHARS && !page) {
         return false;
     }
-    PAGE_NUMBER.is_match(&t) || (t.chars().count() <= MAX_NOISE_CHARS && BOILERPLATE.is_match(&t))
+    let t = line.trimmed();
+    (page && PAGE_NUMBER.is_match(&t)) || (n <= MAX_NOISE_CHARS && BOILERPLATE.is_match(&t))
 }
 
 /// A line's text for comparing titles and contents entries: no spaces, no trailing dot leaders or page
@@ -145,7 +173,10 @@ pub(super) fn repair(buf: &mut Buf) -> Vec<Step> {
         steps.push(Step::Noise);
     }
     // A second pass splits the heading and body that the first left together on a piece.
-    if split_flattened(&mut lines) | split_flattened(&mut lines) {
+    // A line that no split made gives the same breaks again, so the second pass reads only the pieces.
+    let pieces = split_flattened(&mut lines, None);
+    if !pieces.is_empty() {
+        split_flattened(&mut lines, Some(&pieces));
         steps.push(Step::Split);
     }
     if !steps.is_empty() {
@@ -156,29 +187,23 @@ pub(super) fn repair(buf: &mut Buf) -> Vec<Step> {
 
 fn split(buf: &Buf) -> Vec<Line> {
     let mut out = Vec::new();
-    let mut cur = Line {
-        chars: Vec::new(),
-        orig: Vec::new(),
-        newline: None,
-    };
-    for (&c, &o) in buf.chars.iter().zip(&buf.orig) {
+    let mut s = 0;
+    for (i, &c) in buf.chars.iter().enumerate() {
         if c == '\n' {
-            cur.newline = Some(o);
-            out.push(std::mem::replace(
-                &mut cur,
-                Line {
-                    chars: Vec::new(),
-                    orig: Vec::new(),
-                    newline: None,
-                },
-            ));
-        } else {
-            cur.chars.push(c);
-            cur.orig.push(o);
+            out.push(Line {
+                chars: buf.chars[s..i].to_vec(),
+                orig: buf.orig[s..i].to_vec(),
+                newline: Some(buf.orig[i]),
+            });
+            s = i + 1;
         }
     }
-    if !cur.chars.is_empty() {
-        out.push(cur);
+    if s < buf.chars.len() {
+        out.push(Line {
+            chars: buf.chars[s..].to_vec(),
+            orig: buf.orig[s..].to_vec(),
+            newline: None,
+        });
     }
     out
 }
@@ -205,7 +230,11 @@ fn join(lines: Vec<Line>) -> Buf {
 
 /// Drops a 目录 line and the entries after it that come again later as headings.
 fn drop_contents(lines: &mut Vec<Line>) -> bool {
-    let Some(at) = lines.iter().take(40).position(|l| key(l) == "目录") else {
+    let Some(at) = lines
+        .iter()
+        .take(40)
+        .position(|l| l.chars.contains(&'目') && key(l) == "目录")
+    else {
         return false;
     };
     let mut end = at + 1;
@@ -242,9 +271,12 @@ fn drop_repeated_title(lines: &mut Vec<Line>) -> bool {
         return false;
     }
     let before = lines.len();
+    // A line's key starts with its first non-space character: only a line that starts like the title can
+    // repeat it.
+    let lead = title.chars().next();
     let mut i = first + 1;
     while i < lines.len() {
-        if key(&lines[i]) == title {
+        if lines[i].first() == lead && key(&lines[i]) == title {
             lines.remove(i);
         } else {
             i += 1;
@@ -341,7 +373,8 @@ fn breaks(l: &Line) -> Vec<(usize, bool)> {
             )
     };
     let flat = l.len() >= FLAT_CHARS;
-    let mut i = 0;
+    // Every break inside this loop needs a flattened line.
+    let mut i = if flat { 0 } else { n };
     while i < n {
         if c[i].is_whitespace() {
             let s = i;
@@ -354,7 +387,11 @@ fn breaks(l: &Line) -> Vec<(usize, bool)> {
                 && i < n
                 // 「目标, 街道」 typed with a space after the comma is one sentence, not two lines.
                 && before.is_some_and(|&b| cjk(b) && !matches!(b, '，' | '、' | '；' | '：'))
-                && (cjk(c[i]) || starts_block(&c[i..].iter().collect::<String>()))
+                && (cjk(c[i])
+                    // A marker opens with one of a few characters: the rest of the line is only read
+                    // behind one.
+                    || (markers::may_open_marker(c[i])
+                        && starts_block(&c[i..].iter().collect::<String>())))
             {
                 out.push((s, true));
             }
@@ -392,9 +429,7 @@ fn breaks(l: &Line) -> Vec<(usize, bool)> {
     }
     if !flat {
         // 「二、存在的问题  全镇党员……」: a short heading and its body on one line.
-        let text = l.text();
-        let lead = text.len() - text.trim_start().len();
-        let lead_chars = text[..lead].chars().count();
+        let lead_chars = c.iter().take_while(|x| x.is_whitespace()).count();
         if let Some(sp) = c.iter().skip(lead_chars).position(|x| x.is_whitespace()) {
             let at = lead_chars + sp;
             let head: String = c[lead_chars..at].iter().collect();
@@ -426,6 +461,9 @@ fn run_in_heading(c: &[char], i: usize, bare: bool) -> Option<usize> {
     let han_end = (i..end).find(|&j| !is_han(c[j])).unwrap_or(end);
     let heading = |k: usize| roles::heading_role(&c[i..k].iter().collect::<String>()).is_some();
     let before_marker = (i + 2..=han_end.min(end - 1)).find(|&k| {
+        if !markers::may_open_marker(c[k]) {
+            return false;
+        }
         let rest: String = c[k..c.len().min(k + 12)].iter().collect();
         markers::at_start(&rest).is_some_and(|m| m.kind.inline() || opens_block(&rest, &m))
             && heading(k)
@@ -437,6 +475,9 @@ fn run_in_heading(c: &[char], i: usize, bare: bool) -> Option<usize> {
             return None;
         }
         (i + 4..han_end.min(end)).find(|&k| {
+            if !bare_heading_end(c[k - 1]) {
+                return false;
+            }
             let head: String = c[i..k].iter().collect();
             HEADING_BARE.is_match(&head)
                 && !matches!(
@@ -466,6 +507,14 @@ static HEADING_BARE: LazyLock<Regex> = LazyLock::new(|| {
         r".{0,10}(?:问题|不足|短板|差距|弱项|原因|根源|分析|打算|建议)$"
     ))
 });
+
+/// Whether `c` can end a match of [`HEADING_BARE`] (the last character of one of its closing words).
+fn bare_heading_end(c: char) -> bool {
+    matches!(
+        c,
+        '题' | '足' | '板' | '距' | '项' | '因' | '源' | '析' | '算' | '议'
+    )
+}
 
 /// The length of a page number at the end of `c` that follows a sentence end: 「。·1·」「。- 2 -」「。—3—」.
 fn page_tail(c: &[char]) -> usize {
@@ -530,17 +579,31 @@ fn strip_inline_noise(lines: &mut [Line]) -> bool {
     changed
 }
 
-/// Splits flattened lines into paragraphs. Returns whether it split any.
-fn split_flattened(lines: &mut Vec<Line>) -> bool {
+/// Splits flattened lines into paragraphs, reading only the lines marked in `only` (all when `None`).
+/// Returns, for each resulting line, whether a split made it; empty when it split none.
+fn split_flattened(lines: &mut Vec<Line>, only: Option<&[bool]>) -> Vec<bool> {
+    let cuts: Vec<Vec<(usize, bool)>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if only.is_none_or(|o| o[i]) {
+                breaks(l)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    if cuts.iter().all(Vec::is_empty) {
+        return Vec::new();
+    }
     let mut out = Vec::with_capacity(lines.len());
-    let mut changed = false;
-    for l in lines.drain(..) {
-        let cuts = breaks(&l);
+    let mut pieces = Vec::with_capacity(lines.len());
+    for (l, cuts) in lines.drain(..).zip(cuts) {
         if cuts.is_empty() {
             out.push(l);
+            pieces.push(false);
             continue;
         }
-        changed = true;
         let mut start = 0;
         for (at, replace_space) in cuts {
             let end = at - page_tail(&l.chars[start..at]);
@@ -549,6 +612,7 @@ fn split_flattened(lines: &mut Vec<Line>) -> bool {
                 orig: l.orig[start..end].to_vec(),
                 newline: replace_space.then(|| l.orig[at]),
             });
+            pieces.push(true);
             start = if replace_space { at + 1 } else { at };
         }
         out.push(Line {
@@ -556,9 +620,10 @@ fn split_flattened(lines: &mut Vec<Line>) -> bool {
             orig: l.orig[start..].to_vec(),
             newline: l.newline,
         });
+        pieces.push(true);
     }
     *lines = out;
-    changed
+    pieces
 }
 
 #[cfg(test)]
@@ -690,6 +755,70 @@ mod tests {
         let lines: Vec<&str> = n.text.lines().map(str::trim).collect();
         assert!(lines.contains(&"二、存在的问题"), "{lines:#?}");
         assert!(n.steps.contains(&Step::Noise));
+    }
+
+    /// Random strings over `pieces`, each of 1 to `max` pieces.
+    fn random_strings(pieces: &[&str], max: usize, n: usize) -> Vec<String> {
+        let mut rng = crate::rng::SplitMix(14);
+        (0..n)
+            .map(|_| {
+                let k = 1 + rng.below(max);
+                (0..k).map(|_| pieces[rng.below(pieces.len())]).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_page_number_starts_as_the_filter_expects() {
+        let pieces = [
+            "-", "—", "–", "_", "－", "~", "·", "•", " ", "\u{3000}", "1", "23", "９", "٣", "第",
+            "共", "页", "/", "，", ",", "、", "Page", "page", "PAGE", "of", "OF", "党", "a", "(",
+        ];
+        let mut matched = 0;
+        for t in random_strings(&pieces, 8, 200_000) {
+            let t = t.trim();
+            if super::PAGE_NUMBER.is_match(t) {
+                matched += 1;
+                let first = t.chars().next().expect("a match is not empty");
+                assert!(super::may_open_page_number(first), "{t:?}");
+            }
+        }
+        assert!(matched > 1_000, "{matched}");
+    }
+
+    #[test]
+    fn every_bare_heading_ends_as_the_filter_expects() {
+        let pieces = [
+            "存在",
+            "主要",
+            "下一步",
+            "原因",
+            "问题",
+            "不足",
+            "短板",
+            "差距",
+            "弱项",
+            "根源",
+            "分析",
+            "打算",
+            "建议",
+            "的",
+            "工作",
+            "党建",
+            "题",
+            "足",
+            "析",
+            "算",
+        ];
+        let mut matched = 0;
+        for h in random_strings(&pieces, 6, 100_000) {
+            if super::HEADING_BARE.is_match(&h) {
+                matched += 1;
+                let last = h.chars().last().expect("a match is not empty");
+                assert!(super::bare_heading_end(last), "{h:?}");
+            }
+        }
+        assert!(matched > 1_000, "{matched}");
     }
 
     #[test]

@@ -134,6 +134,14 @@ pub fn normalize(text: &str) -> Normalized {
         steps.push(Step::AsciiPunct);
     }
     steps.extend(lines::repair(&mut buf));
+    // No pass changed anything (each changes the text only when it reports a step).
+    if steps.is_empty() {
+        return Normalized {
+            text: text.to_string(),
+            origin: None,
+            steps,
+        };
+    }
     let identity = buf.len() == n_in && buf.orig.iter().enumerate().all(|(i, &o)| o as usize == i);
     let origin = (!identity).then(|| {
         let mut m = buf.orig.clone();

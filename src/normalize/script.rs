@@ -4,7 +4,6 @@ use super::Buf;
 use crate::structure::markers::is_han;
 use ferrous_opencc::config::BuiltinConfig;
 use ferrous_opencc::OpenCC;
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 /// OpenCC's traditional → simplified converter (phrase and character tables); `None` if it failed to load,
@@ -12,14 +11,44 @@ use std::sync::LazyLock;
 static T2S: LazyLock<Option<OpenCC>> =
     LazyLock::new(|| OpenCC::from_config(BuiltinConfig::T2s).ok());
 
+/// First and last character of the main CJK block, the only characters [`TRADITIONAL`] can hold.
+const BLOCK: (u32, u32) = (0x4E00, 0x9FFF);
+
+/// A set of characters of the main CJK block, one bit each: asked once per character of every text, so a
+/// bit test rather than a hash lookup.
+#[derive(Default)]
+struct BlockSet {
+    bits: Vec<u64>,
+}
+
+impl BlockSet {
+    fn insert(&mut self, c: char) {
+        let i = (c as u32 - BLOCK.0) as usize;
+        if self.bits.is_empty() {
+            self.bits = vec![0; (BLOCK.1 - BLOCK.0) as usize / 64 + 1];
+        }
+        self.bits[i / 64] |= 1 << (i % 64);
+    }
+
+    fn contains(&self, c: &char) -> bool {
+        let Some(i) = (*c as u32).checked_sub(BLOCK.0) else {
+            return false;
+        };
+        let i = i as usize;
+        self.bits
+            .get(i / 64)
+            .is_some_and(|w| (w >> (i % 64)) & 1 == 1)
+    }
+}
+
 /// The characters of the main CJK block that OpenCC changes on their own: a text without any of them needs
 /// no conversion (and most texts have none).
-static TRADITIONAL: LazyLock<HashSet<char>> = LazyLock::new(|| {
+static TRADITIONAL: LazyLock<BlockSet> = LazyLock::new(|| {
     let Some(cc) = T2S.as_ref() else {
-        return HashSet::new();
+        return BlockSet::default();
     };
-    let block: Vec<char> = (0x4E00u32..=0x9FFF).filter_map(char::from_u32).collect();
-    let mut set = HashSet::new();
+    let block: Vec<char> = (BLOCK.0..=BLOCK.1).filter_map(char::from_u32).collect();
+    let mut set = BlockSet::default();
     // One character per line, so no phrase spans two of them.
     let joined: String = block.iter().flat_map(|&c| [c, '\n']).collect();
     let out: Vec<char> = cc.convert(&joined).chars().collect();
@@ -39,7 +68,32 @@ pub fn warm_up() {
 }
 
 fn tone_vowel(c: char) -> bool {
-    "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ".contains(c)
+    matches!(
+        c,
+        'ā' | 'á'
+            | 'ǎ'
+            | 'à'
+            | 'ē'
+            | 'é'
+            | 'ě'
+            | 'è'
+            | 'ī'
+            | 'í'
+            | 'ǐ'
+            | 'ì'
+            | 'ō'
+            | 'ó'
+            | 'ǒ'
+            | 'ò'
+            | 'ū'
+            | 'ú'
+            | 'ǔ'
+            | 'ù'
+            | 'ǖ'
+            | 'ǘ'
+            | 'ǚ'
+            | 'ǜ'
+    )
 }
 
 /// Removes `(zhǎng)` glosses after Han characters. Returns whether any was removed.
@@ -135,6 +189,23 @@ mod tests {
             run(to_simplified, "党员队伍老化，发展后备干部"),
             ("党员队伍老化，发展后备干部".into(), false)
         );
+    }
+
+    #[test]
+    fn block_set_holds_what_was_inserted_and_nothing_outside_the_block() {
+        let mut set = BlockSet::default();
+        assert!(!set.contains(&'黨'));
+        for c in ['\u{4E00}', '黨', '\u{9FFF}'] {
+            set.insert(c);
+        }
+        for c in ['\u{4E00}', '黨', '\u{9FFF}'] {
+            assert!(set.contains(&c), "{c}");
+        }
+        for c in [
+            '\u{4E01}', '党', '\u{9FFE}', '\u{A000}', '\u{3400}', 'a', '。',
+        ] {
+            assert!(!set.contains(&c), "{c}");
+        }
     }
 
     #[test]

@@ -140,7 +140,7 @@ fn value_of(kind: Kind, cap: &str) -> Option<u32> {
 
 /// Whether a marker can start with `c`: the first character of every pattern in [`START`]. Most places
 /// [`at_start`] is asked about start with none of them, and then no pattern needs to run.
-fn may_open_marker(c: char) -> bool {
+pub(crate) fn may_open_marker(c: char) -> bool {
     matches!(
         c,
         '第' | '（'
