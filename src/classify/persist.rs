@@ -229,7 +229,7 @@ pub fn load(dir: &Path) -> Result<ModelDir> {
     }
     let text = crate::regular_file::read_to_string(&path)
         .map_err(|e| merr(format!("{MODEL_FILE}: {e}")))?;
-    let (body, checksum) = parse_model_json(dir, &text)?;
+    let (body, checksum) = parse_model_json(dir, &text, None)?;
     let read = |name: &str| {
         crate::regular_file::read_to_string(&dir.join(name))
             .map_err(|e| merr(format!("{name}: {e}")))
@@ -258,7 +258,35 @@ pub fn from_texts(
     userdict: &str,
     stopwords: &str,
 ) -> Result<ModelDir> {
-    let (body, checksum) = parse_model_json(origin, model_json)?;
+    from_texts_with_digest(origin, model_json, themes_toml, userdict, stopwords, None)
+}
+
+/// The digest of a `model.json` body computed ahead (by the build script, for the built-in model): the byte
+/// range of the body in the text it was computed on, and its checksum (`sha256:…`).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDigest<'a> {
+    /// Byte offset of the body in the text.
+    pub start: usize,
+    /// Byte length of the body.
+    pub len: usize,
+    /// Its checksum, in the form `model.json` records.
+    pub checksum: &'a str,
+}
+
+/// [`from_texts`], with the body's digest computed ahead: used only when the body lies exactly at that
+/// range of `model_json`, else the body is hashed as usual. Every other check runs.
+///
+/// # Errors
+/// As [`from_texts`].
+pub fn from_texts_with_digest(
+    origin: &Path,
+    model_json: &str,
+    themes_toml: &str,
+    userdict: &str,
+    stopwords: &str,
+    digest: Option<BodyDigest>,
+) -> Result<ModelDir> {
+    let (body, checksum) = parse_model_json(origin, model_json, digest)?;
     check(
         origin,
         ModelDir {
@@ -271,8 +299,13 @@ pub fn from_texts(
     )
 }
 
-/// The body of a `model.json` text and its checksum, after checking format and checksum.
-fn parse_model_json(origin: &Path, text: &str) -> Result<(ModelBody, String)> {
+/// The body of a `model.json` text and its checksum, after checking format and checksum (`digest`: see
+/// [`from_texts_with_digest`]).
+fn parse_model_json(
+    origin: &Path,
+    text: &str,
+    digest: Option<BodyDigest>,
+) -> Result<(ModelBody, String)> {
     let merr = |message: String| Error::Model {
         path: origin.to_path_buf(),
         message,
@@ -285,7 +318,15 @@ fn parse_model_json(origin: &Path, text: &str) -> Result<(ModelBody, String)> {
             env.format
         )));
     }
-    let actual = format!("sha256:{}", sha256_hex(env.body.get().as_bytes()));
+    let raw = env.body.get();
+    // The envelope borrows the body from `text`, so its place there is known.
+    let start = (raw.as_ptr() as usize).checked_sub(text.as_ptr() as usize);
+    let actual = match digest {
+        Some(d) if start == Some(d.start) && raw.len() == d.len && !d.checksum.is_empty() => {
+            d.checksum.to_string()
+        }
+        _ => format!("sha256:{}", sha256_hex(raw.as_bytes())),
+    };
     if actual != env.checksum {
         return Err(merr(format!(
             "{MODEL_FILE} fails its checksum (edited or damaged); retrain or restore it"
