@@ -73,8 +73,7 @@ impl RunManifest {
         let p = dir.join(RUN_MANIFEST);
         for (name, sum) in &self.files {
             let f = dir.join(name);
-            let bytes = crate::regular_file::read(&f).map_err(|e| Error::io(&f, e))?;
-            if &checksum(&bytes) != sum {
+            if &file_checksum(&f).map_err(|e| Error::io(&f, e))? != sum {
                 return Err(Error::data(
                     &p,
                     0,
@@ -169,6 +168,29 @@ pub fn check_mergeable(sets: &[(PathBuf, RunManifest)]) -> Result<()> {
 /// `sha256:<hex>` of some bytes.
 pub fn checksum(bytes: &[u8]) -> String {
     format!("sha256:{}", crate::themes::sha256_hex(bytes))
+}
+
+/// [`checksum`] of a file's contents, read in pieces: an output file of a large corpus can be larger than
+/// everything else a run holds. Opened through [`crate::regular_file::open`].
+///
+/// # Errors
+/// As that function, and read errors.
+pub fn file_checksum(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = crate::regular_file::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("sha256:{hex}"))
 }
 
 /// An output set being written: files go into [`OutputSet::dir`]; [`OutputSet::commit`] publishes them as
@@ -321,9 +343,9 @@ impl OutputSet {
         let mut files = BTreeMap::new();
         for name in OUTPUT_FILES {
             let p = self.staging.join(name);
-            match std::fs::read(&p) {
-                Ok(bytes) => {
-                    files.insert(name.to_string(), checksum(&bytes));
+            match file_checksum(&p) {
+                Ok(sum) => {
+                    files.insert(name.to_string(), sum);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(Error::io(&p, e)),
@@ -444,6 +466,18 @@ fn remove_stale(parent: &Path, name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_checksum_is_the_checksum_of_its_bytes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // Longer than one read, and not a multiple of it.
+        let bytes: Vec<u8> = (0..200_003u32).map(|i| (i * 7 % 251) as u8).collect();
+        let p = dir.path().join("f");
+        std::fs::write(&p, &bytes).expect("write");
+        assert_eq!(file_checksum(&p).expect("read"), checksum(&bytes));
+        std::fs::write(&p, b"").expect("write");
+        assert_eq!(file_checksum(&p).expect("read"), checksum(b""));
+    }
 
     fn manifest() -> RunManifest {
         RunManifest {
