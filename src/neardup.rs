@@ -73,6 +73,55 @@ pub fn signature(sh: &HashSet<u64>) -> Vec<u64> {
         .collect()
 }
 
+/// The LSH band keys of a shingle set's signature, one per band.
+fn band_keys(sh: &HashSet<u64>) -> Box<[u64]> {
+    let sig = signature(sh);
+    sig.chunks(NUM_HASHES / BANDS)
+        .enumerate()
+        .map(|(band, chunk)| fnv(chunk.iter().flat_map(|v| v.to_le_bytes()), band as u64))
+        .collect()
+}
+
+/// [`shingles`] as a sorted list.
+fn sorted_shingles(tokens: &[&str]) -> Vec<u64> {
+    let hash = |w: &[&str]| {
+        fnv(
+            w.iter().flat_map(|t| t.bytes().chain(std::iter::once(0u8))),
+            0,
+        )
+    };
+    let mut v: Vec<u64> = if tokens.is_empty() {
+        Vec::new()
+    } else if tokens.len() < SHINGLE {
+        vec![hash(tokens)]
+    } else {
+        tokens.windows(SHINGLE).map(hash).collect()
+    };
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// [`jaccard`] of two sorted, distinct lists.
+fn jaccard_sorted(a: &[u64], b: &[u64]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 0.0;
+    }
+    let (mut i, mut j, mut inter) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    inter as f64 / (a.len() + b.len() - inter) as f64
+}
+
 /// Jaccard similarity of two sets.
 pub fn jaccard(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
     if a.is_empty() && b.is_empty() {
@@ -86,11 +135,24 @@ pub fn jaccard(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
 /// The longest runs of words two token lists share (at least `min_len` words), longest first, without
 /// overlaps in either list.
 pub fn shared_passages(a: &[String], b: &[String], min_len: usize, max: usize) -> Vec<String> {
+    passage_runs(a, b, min_len, max)
+        .into_iter()
+        .map(|(i, len)| a[i..i + len].concat())
+        .collect()
+}
+
+/// The runs of [`shared_passages`], as (start in `a`, length), for any token type.
+fn passage_runs<T: Eq + std::hash::Hash>(
+    a: &[T],
+    b: &[T],
+    min_len: usize,
+    max: usize,
+) -> Vec<(usize, usize)> {
     let k = SHINGLE.min(min_len).max(1);
     if a.len() < k || b.len() < k {
         return Vec::new();
     }
-    let mut at: HashMap<&[String], Vec<usize>> = HashMap::new();
+    let mut at: HashMap<&[T], Vec<usize>> = HashMap::new();
     for (i, w) in a.windows(k).enumerate() {
         at.entry(w).or_default().push(i);
     }
@@ -125,18 +187,22 @@ pub fn shared_passages(a: &[String], b: &[String], min_len: usize, max: usize) -
         }
         used_a.push((i, i + len));
         used_b.push((j, j + len));
-        out.push(a[i..i + len].concat());
+        out.push((i, len));
     }
     out
 }
 
-/// An index of reports to be checked for near-duplicates.
+/// An index of reports to be checked for near-duplicates. It keeps, per report, its words as numbers of
+/// a shared vocabulary and its LSH band keys (a few bytes a word, half a kilobyte a report); shingle sets
+/// are rebuilt from the words only for the candidate pairs.
 #[derive(Debug, Default)]
 pub struct Index {
     ids: Vec<String>,
-    tokens: Vec<Vec<String>>,
-    sets: Vec<HashSet<u64>>,
-    buckets: HashMap<(usize, u64), Vec<usize>>,
+    tokens: Vec<Box<[u32]>>,
+    /// Band keys of each report; empty for a report without words.
+    bands: Vec<Box<[u64]>>,
+    words: HashMap<String, u32>,
+    names: Vec<String>,
 }
 
 impl Index {
@@ -157,35 +223,81 @@ impl Index {
 
     /// Adds a report by id with its tokens (the words of its statements, in order).
     pub fn add(&mut self, id: impl Into<String>, tokens: Vec<String>) {
-        let n = self.ids.len();
         let set = shingles(&tokens);
-        if !set.is_empty() {
-            let sig = signature(&set);
-            let rows = NUM_HASHES / BANDS;
-            for (band, chunk) in sig.chunks(rows).enumerate() {
-                let key = fnv(chunk.iter().flat_map(|v| v.to_le_bytes()), band as u64);
-                self.buckets.entry((band, key)).or_default().push(n);
+        self.bands.push(if set.is_empty() {
+            Box::default()
+        } else {
+            band_keys(&set)
+        });
+        let ids: Box<[u32]> = tokens
+            .into_iter()
+            .map(|t| match self.words.get(&t) {
+                Some(&w) => w,
+                None => {
+                    let w = self.names.len() as u32;
+                    self.names.push(t.clone());
+                    self.words.insert(t, w);
+                    w
+                }
+            })
+            .collect();
+        self.ids.push(id.into());
+        self.tokens.push(ids);
+    }
+
+    /// The words of report `i`.
+    fn words_of(&self, i: usize) -> Vec<&str> {
+        self.tokens[i]
+            .iter()
+            .map(|&w| self.names[w as usize].as_str())
+            .collect()
+    }
+
+    /// Pairs of reports that share an LSH bucket (the same key in the same band), each once, in order.
+    fn candidates(&self) -> BTreeSet<(usize, usize)> {
+        let mut cand: BTreeSet<(usize, usize)> = BTreeSet::new();
+        let mut keyed: Vec<(u64, usize)> = Vec::with_capacity(self.ids.len());
+        for band in 0..BANDS {
+            keyed.clear();
+            keyed.extend(
+                self.bands
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| !b.is_empty())
+                    .map(|(i, b)| (b[band], i)),
+            );
+            keyed.sort_unstable();
+            for group in keyed.chunk_by(|x, y| x.0 == y.0) {
+                for (x, &(_, i)) in group.iter().enumerate() {
+                    for &(_, j) in &group[x + 1..] {
+                        cand.insert((i.min(j), i.max(j)));
+                    }
+                }
             }
         }
-        self.ids.push(id.into());
-        self.tokens.push(tokens);
-        self.sets.push(set);
+        cand
+    }
+
+    /// Shingle sets (sorted) of every report in `cand`.
+    fn candidate_sets(&self, cand: &BTreeSet<(usize, usize)>) -> HashMap<usize, Vec<u64>> {
+        let mut sets = HashMap::new();
+        for &(i, j) in cand {
+            for k in [i, j] {
+                sets.entry(k)
+                    .or_insert_with(|| sorted_shingles(&self.words_of(k)));
+            }
+        }
+        sets
     }
 
     /// Pairs whose Jaccard similarity is at least `threshold`, most similar first, with shared passages.
     pub fn pairs(&self, threshold: f64) -> Vec<Pair> {
-        let mut cand: BTreeSet<(usize, usize)> = BTreeSet::new();
-        for members in self.buckets.values() {
-            for (x, &i) in members.iter().enumerate() {
-                for &j in &members[x + 1..] {
-                    cand.insert((i.min(j), i.max(j)));
-                }
-            }
-        }
+        let cand = self.candidates();
+        let sets = self.candidate_sets(&cand);
         let mut out: Vec<Pair> = cand
             .into_iter()
             .filter_map(|(i, j)| {
-                let s = jaccard(&self.sets[i], &self.sets[j]);
+                let s = jaccard_sorted(&sets[&i], &sets[&j]);
                 (s >= threshold).then(|| {
                     let (i, j) = if self.ids[i] <= self.ids[j] {
                         (i, j)
@@ -196,7 +308,15 @@ impl Index {
                         a: self.ids[i].clone(),
                         b: self.ids[j].clone(),
                         similarity: s,
-                        shared: shared_passages(&self.tokens[i], &self.tokens[j], MIN_PASSAGE, 3),
+                        shared: passage_runs(&self.tokens[i], &self.tokens[j], MIN_PASSAGE, 3)
+                            .into_iter()
+                            .map(|(at, len)| {
+                                self.tokens[i][at..at + len]
+                                    .iter()
+                                    .map(|&w| self.names[w as usize].as_str())
+                                    .collect()
+                            })
+                            .collect(),
                     }
                 })
             })
@@ -212,14 +332,12 @@ impl Index {
     /// The highest similarity of each report to any other candidate (0 when it shares no LSH bucket).
     pub fn max_similarity(&self) -> Vec<(String, f64)> {
         let mut best = vec![0.0f64; self.ids.len()];
-        for members in self.buckets.values() {
-            for (x, &i) in members.iter().enumerate() {
-                for &j in &members[x + 1..] {
-                    let s = jaccard(&self.sets[i], &self.sets[j]);
-                    best[i] = best[i].max(s);
-                    best[j] = best[j].max(s);
-                }
-            }
+        let cand = self.candidates();
+        let sets = self.candidate_sets(&cand);
+        for (i, j) in cand {
+            let s = jaccard_sorted(&sets[&i], &sets[&j]);
+            best[i] = best[i].max(s);
+            best[j] = best[j].max(s);
         }
         self.ids.iter().cloned().zip(best).collect()
     }
@@ -264,6 +382,33 @@ mod tests {
         assert_eq!((pairs[0].a.as_str(), pairs[0].b.as_str()), ("a", "b"));
         assert!(pairs[0].similarity > 0.7);
         assert!(pairs[0].shared[0].contains("基层党建"));
+    }
+
+    #[test]
+    fn index_pairs_agree_with_the_set_and_string_functions() {
+        let mut rng = crate::rng::SplitMix(7);
+        let words: Vec<String> = (0..60).map(|i| format!("w{i}")).collect();
+        let base: Vec<String> = (0..80).map(|_| words[rng.below(60)].clone()).collect();
+        // Copies of one text, each with a few words changed, and unrelated texts.
+        let mut docs: Vec<(String, Vec<String>)> = Vec::new();
+        for d in 0..12 {
+            let mut t = base.clone();
+            for _ in 0..d {
+                let at = rng.below(t.len());
+                t[at] = words[rng.below(60)].clone();
+            }
+            docs.push((format!("copy{d:02}"), t));
+            let other: Vec<String> = (0..80).map(|_| words[rng.below(60)].clone()).collect();
+            docs.push((format!("other{d:02}"), other));
+        }
+        let pairs = find_pairs(&docs, DEFAULT_THRESHOLD);
+        assert!(pairs.len() > 10, "{}", pairs.len());
+        let of = |id: &str| &docs.iter().find(|d| d.0 == id).expect("an id").1;
+        for p in &pairs {
+            let (a, b) = (of(&p.a), of(&p.b));
+            assert_eq!(p.similarity, jaccard(&shingles(a), &shingles(b)));
+            assert_eq!(p.shared, shared_passages(a, b, MIN_PASSAGE, 3));
+        }
     }
 
     #[test]
