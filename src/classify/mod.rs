@@ -136,16 +136,49 @@ impl Engine {
     /// # Errors
     /// See [`builtin::load`].
     pub fn builtin() -> Result<(Engine, persist::ModelDir)> {
-        Self::from_model(Path::new(builtin::ORIGIN), builtin::load()?)
+        let origin = Path::new(builtin::ORIGIN);
+        // The built-in taxonomy, dictionary and stopwords are known before the model is parsed (which
+        // checks them against its recorded hashes), so parsing the model JSON, building jieba's dictionary
+        // and building the rule automata, the slow parts of start-up, all run side by side.
+        let (m, (taxonomy, segmenter)) = rayon::join(builtin::load, || {
+            Self::build_parts(
+                origin,
+                builtin::THEMES_TOML,
+                builtin::USERDICT,
+                builtin::STOPWORDS,
+            )
+        });
+        Self::assemble(origin, m?, taxonomy, segmenter)
+    }
+
+    /// The taxonomy and the segmenter of a model: jieba's dictionary and the rule automata are the slow
+    /// parts of start-up, built side by side.
+    fn build_parts(
+        origin: &Path,
+        themes_toml: &str,
+        userdict: &str,
+        stopwords: &str,
+    ) -> (Result<Taxonomy>, Result<Segmenter>) {
+        rayon::join(
+            || Taxonomy::parse(&origin.join(persist::THEMES_FILE), themes_toml),
+            || Segmenter::new(&origin.join(persist::DICT_FILE), userdict, stopwords),
+        )
     }
 
     /// An engine for a verified model; `origin` (its folder) names it in errors.
     fn from_model(origin: &Path, m: persist::ModelDir) -> Result<(Engine, persist::ModelDir)> {
-        // jieba's dictionary and the rule automata are the slow parts of start-up: built side by side.
-        let (taxonomy, segmenter) = rayon::join(
-            || Taxonomy::parse(&origin.join(persist::THEMES_FILE), &m.themes_toml),
-            || Segmenter::new(&origin.join(persist::DICT_FILE), &m.userdict, &m.stopwords),
-        );
+        let (taxonomy, segmenter) =
+            Self::build_parts(origin, &m.themes_toml, &m.userdict, &m.stopwords);
+        Self::assemble(origin, m, taxonomy, segmenter)
+    }
+
+    /// The engine from a verified model and its parts, checking that the taxonomy is the model's.
+    fn assemble(
+        origin: &Path,
+        m: persist::ModelDir,
+        taxonomy: Result<Taxonomy>,
+        segmenter: Result<Segmenter>,
+    ) -> Result<(Engine, persist::ModelDir)> {
         let taxonomy = taxonomy?;
         let ids: Vec<&str> = taxonomy.themes.iter().map(|t| t.id.as_str()).collect();
         if ids
