@@ -142,13 +142,22 @@ fn out_naming_a_file_or_a_foreign_folder_is_refused_clearly() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
 
-/// Kills `analyze` at many moments (a fixed pseudo-random sequence over the run's length) while it
+/// Kills `analyze` at many moments (a fixed pseudo-random sequence over the length of an uninterrupted
+/// run, timed first, so that the kills keep landing inside the run however fast it gets) while it
 /// replaces one complete run with another; after each kill the folder must hold one of the two.
 #[cfg(unix)]
 #[test]
 fn a_kill_at_any_moment_leaves_one_complete_run_old_or_new() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
+    let timed = std::time::Instant::now();
+    let whole = shuzhi()
+        .args(["analyze", "corpus", "--quiet", "--out"])
+        .arg(d.path().join("timed"))
+        .output()
+        .unwrap();
+    expect_code(&whole, 0);
+    let span_ms = (timed.elapsed().as_millis() as u64).max(50);
     let small = small_corpus(d.path(), 3);
     assert_eq!(analyze(&small, &out, &[]).status.code(), Some(0));
     let old = one_complete_run(&out);
@@ -157,7 +166,7 @@ fn a_kill_at_any_moment_leaves_one_complete_run_old_or_new() {
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        let wait = Duration::from_millis((seed >> 33) % 2500);
+        let wait = Duration::from_millis((seed >> 33) % span_ms);
         let mut child = std::process::Command::new(bin())
             .current_dir(repo())
             .args(["analyze", "corpus", "--quiet", "--out"])
@@ -197,25 +206,31 @@ fn sigterm_stops_the_run_and_removes_its_files() {
     let small = small_corpus(d.path(), 3);
     assert_eq!(analyze(&small, &out, &[]).status.code(), Some(0));
     let old = one_complete_run(&out);
-    let child = std::process::Command::new(bin())
+    let mut child = std::process::Command::new(bin())
         .current_dir(repo())
         .args(["analyze", "corpus", "--quiet", "--threads", "1", "--out"])
         .arg(&out)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // Signalled as soon as the reports are being analysed, not after a fixed delay (which a fast run
+    // could outlast, leaving nothing tested).
+    assert!(
+        common::wait_for_staging(&out, &mut child, Duration::from_secs(60)),
+        "the run never reached its analysis"
+    );
     // SAFETY: signals a child this test started.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGTERM);
     }
     let o = child.wait_with_output().unwrap();
-    if o.status.code() == Some(130) {
-        assert_eq!(one_complete_run(&out), old);
-    } else {
-        // The run had already finished.
-        assert_eq!(o.status.code(), Some(0));
-    }
+    assert_eq!(
+        o.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(one_complete_run(&out), old);
     let left: Vec<String> = std::fs::read_dir(d.path())
         .unwrap()
         .flatten()

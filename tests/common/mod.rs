@@ -90,3 +90,29 @@ pub fn error_rows(out: &Path) -> Vec<(String, String, String)> {
         })
         .collect()
 }
+
+/// Waits until the `analyze` run of process `pid` has its staging folder beside `out` (it is made right
+/// before the reports are analysed), so that a signal sent next reaches a run in progress, not one still
+/// loading or already done. False if it did not appear within `limit` or the process ended first.
+pub fn wait_for_staging(
+    out: &Path,
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+) -> bool {
+    let name = out.file_name().unwrap().to_string_lossy().into_owned();
+    let staging = out
+        .parent()
+        .unwrap()
+        .join(format!(".{name}.shuzhi-tmp-{}", child.id()));
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if staging.exists() {
+            return true;
+        }
+        if child.try_wait().ok().flatten().is_some() {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
