@@ -184,37 +184,38 @@ pub struct Aggregate {
     pub repairs: BTreeMap<String, u64>,
 }
 
-/// One unit's themes with the years each was raised: sorted by theme, years sorted and distinct. A corpus
-/// may name a fresh unit in nearly every report, so this is a flat list (a few bytes a theme) rather than a
-/// map of sets (a tree node each). Serialised as a map of theme → years.
+/// One unit's themes with the years each was raised: (theme, year) pairs, sorted and distinct. A corpus
+/// may name a fresh unit in nearly every report, so this is one flat list (24 bytes and a name a pair)
+/// rather than a list of themes each with its own vector of years, or a map of sets (a tree node each).
+/// Serialised as a map of theme → years.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UnitThemes(Vec<(Box<str>, Vec<i32>)>);
+pub struct UnitThemes(Vec<(Box<str>, i32)>);
 
 impl UnitThemes {
     /// Records that the unit raised `theme` in `year`.
     pub fn insert(&mut self, theme: &str, year: i32) {
-        match self.0.binary_search_by(|(t, _)| (**t).cmp(theme)) {
-            Ok(i) => {
-                let years = &mut self.0[i].1;
-                if let Err(j) = years.binary_search(&year) {
-                    years.insert(j, year);
-                }
-            }
-            Err(i) => self.0.insert(i, (theme.into(), vec![year])),
+        if let Err(i) = self
+            .0
+            .binary_search_by(|(t, y)| (&**t, *y).cmp(&(theme, year)))
+        {
+            self.0.insert(i, (theme.into(), year));
         }
     }
 
-    /// (theme, years) in theme order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &[i32])> {
-        self.0.iter().map(|(t, y)| (&**t, y.as_slice()))
+    /// (theme, years) in theme order, years sorted.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Vec<i32>)> {
+        self.0
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|run| (&*run[0].0, run.iter().map(|&(_, y)| y).collect()))
     }
 }
 
 impl Serialize for UnitThemes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (t, years) in self.iter() {
+        let themes: Vec<(&str, Vec<i32>)> = self.iter().collect();
+        let mut m = s.serialize_map(Some(themes.len()))?;
+        for (t, years) in &themes {
             m.serialize_entry(t, years)?;
         }
         m.end()
@@ -226,7 +227,10 @@ impl<'de> Deserialize<'de> for UnitThemes {
         let map = BTreeMap::<String, BTreeSet<i32>>::deserialize(d)?;
         Ok(UnitThemes(
             map.into_iter()
-                .map(|(t, ys)| (t.into_boxed_str(), ys.into_iter().collect()))
+                .flat_map(|(t, ys)| {
+                    let t: Box<str> = t.into_boxed_str();
+                    ys.into_iter().map(move |y| (t.clone(), y))
+                })
                 .collect(),
         ))
     }
@@ -398,7 +402,7 @@ impl Aggregate {
         for (u, themes) in other.persistent {
             let e = self.persistent.entry(u).or_default();
             for (t, years) in themes.iter() {
-                for &y in years {
+                for y in years {
                     e.insert(t, y);
                 }
             }
@@ -453,7 +457,7 @@ impl Aggregate {
             for (t, ys) in themes.iter() {
                 let consecutive = ys.windows(2).any(|w| w[1] == w[0] + 1);
                 if consecutive {
-                    out.push((unit.clone(), t.to_string(), ys.to_vec()));
+                    out.push((unit.clone(), t.to_string(), ys));
                 }
             }
         }
