@@ -218,44 +218,35 @@ pub fn at_start(s: &str) -> Option<Marker> {
             };
             let after = &num_at[n..];
             let after = &after[run(after, char::is_whitespace)..];
-            let close = after.chars().next().filter(|&c| c == '）' || c == ')')?;
-            let len = s.len() - after.len() + close.len_utf8();
-            let len = len + run(&s[len..], |c| "、，,．.".contains(c) || c.is_whitespace());
-            found(kind, &num_at[..n], len)
+            found(kind, &num_at[..n], after_close(s, s.len() - after.len())?)
         }
         '①'..='⑳' => {
-            let mut len = c.len_utf8();
-            len += run(&s[len..], char::is_whitespace);
-            len += s[len..]
-                .chars()
-                .next()
-                .filter(|&c| "、，,．.".contains(c))
-                .map_or(0, char::len_utf8);
-            found(Kind::Circled, &s[..c.len_utf8()], len)
+            let len = c.len_utf8() + run(&s[c.len_utf8()..], char::is_whitespace);
+            found(
+                Kind::Circled,
+                &s[..c.len_utf8()],
+                len + one_of(&s[len..], "、，,．."),
+            )
         }
         '首' | '其' | '再' | '然' | '最' => {
             let word = ["首先", "其次", "再次", "再者", "然后", "最后"]
                 .into_iter()
                 .find(|w| s.starts_with(w))?;
-            let len = word.len()
-                + s[word.len()..]
-                    .chars()
-                    .next()
-                    .filter(|&c| "，,、：:".contains(c))
-                    .map_or(0, char::len_utf8);
-            found(Kind::Ordinal, word, len)
+            found(
+                Kind::Ordinal,
+                word,
+                word.len() + one_of(&s[word.len()..], "，,、：:"),
+            )
         }
         _ if is_digit(c) => {
             let n = run(s, is_digit);
             if chars_in(&s[..n]) > 2 {
                 return None;
             }
-            let rest = &s[n..];
-            if let Some(close) = rest.chars().next().filter(|&c| c == '）' || c == ')') {
-                let len = n + close.len_utf8();
-                let len = len + run(&s[len..], |c| "、，,．.".contains(c) || c.is_whitespace());
+            if let Some(len) = after_close(s, n) {
                 return found(Kind::ArabicParen, &s[..n], len);
             }
+            let rest = &s[n..];
             let spaces = run(rest, char::is_whitespace);
             let len = match rest[spaces..].chars().next() {
                 Some(c) if "、，,．.".contains(c) => n + spaces + c.len_utf8(),
@@ -295,6 +286,22 @@ pub fn at_start(s: &str) -> Option<Marker> {
             found(Kind::Cn, &s[..n], n + spaces + sep.len_utf8())
         }
     }
+}
+
+/// The end of a bracketed marker whose closing bracket should stand at byte `at`: after the bracket and
+/// the punctuation and spaces that follow it. `None` without the bracket.
+fn after_close(s: &str, at: usize) -> Option<usize> {
+    let close = s[at..].chars().next().filter(|&c| c == '）' || c == ')')?;
+    let end = at + close.len_utf8();
+    Some(end + run(&s[end..], |c| "、，,．.".contains(c) || c.is_whitespace()))
+}
+
+/// Byte length of the character at the start of `s` if it is one of `set`, else 0.
+fn one_of(s: &str, set: &str) -> usize {
+    s.chars()
+        .next()
+        .filter(|&c| set.contains(c))
+        .map_or(0, char::len_utf8)
 }
 
 /// Byte length of the run of characters at the start of `s` that satisfy `f`.
