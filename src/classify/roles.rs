@@ -7,7 +7,7 @@
 //! order reports are written (achievements → problems → causes → measures), with the statements whose role a
 //! heading or turn fixed as anchors.
 
-use super::features::Sparse;
+use super::features::{sigmoid, Sparse};
 use super::linear::{self, LinearParams, Loss, OneVsRest};
 use crate::error::Result;
 use crate::structure::{Basis, Role, Structure};
@@ -151,29 +151,30 @@ impl RoleModel {
     /// Probability of each role (in [`ROLES`] order), summing to 1.
     pub fn probs(&self, input: &RoleInput) -> [f32; 5] {
         let x = features(input, self.bits);
-        let mut p = [0f32; 5];
+        let classes = &self.ovr.classes[..self.ovr.classes.len().min(5)];
+        // Decision values; through the table the same sums in the same order as `decision` (absent
+        // weights add 0).
+        let mut z = [0f32; 5];
         match self.dense() {
             Some(table) => {
-                // The same sums in the same order as `decision`: absent weights add 0.
-                let mut z = [0f32; 5];
-                for (k, m) in self.ovr.classes.iter().enumerate().take(5) {
-                    z[k] = m.intercept;
+                for (zk, m) in z.iter_mut().zip(classes) {
+                    *zk = m.intercept;
                 }
                 for &(id, v) in &x {
-                    let w = &table[id as usize];
-                    for k in 0..5 {
-                        z[k] += v * w[k];
+                    for (zk, w) in z.iter_mut().zip(&table[id as usize]) {
+                        *zk += v * w;
                     }
-                }
-                for (k, _) in self.ovr.classes.iter().enumerate().take(5) {
-                    p[k] = 1.0 / (1.0 + (-z[k]).exp());
                 }
             }
             None => {
-                for (k, m) in self.ovr.classes.iter().enumerate().take(5) {
-                    p[k] = 1.0 / (1.0 + (-m.decision(&x)).exp());
+                for (zk, m) in z.iter_mut().zip(classes) {
+                    *zk = m.decision(&x);
                 }
             }
+        }
+        let mut p = [0f32; 5];
+        for (pk, &zk) in p.iter_mut().zip(&z).take(classes.len()) {
+            *pk = sigmoid(zk);
         }
         let s: f32 = p.iter().sum::<f32>().max(1e-6);
         p.map(|v| v / s)
