@@ -189,8 +189,7 @@ pub fn file_checksum(path: &Path) -> std::io::Result<String> {
             Err(e) => return Err(e),
         }
     }
-    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("sha256:{hex}"))
+    Ok(format!("sha256:{}", crate::themes::hex(&h.finalize())))
 }
 
 /// An output set being written: files go into [`OutputSet::dir`]; [`OutputSet::commit`] publishes them as
