@@ -87,6 +87,11 @@ pub struct Theme {
 /// Parsed patterns with their compiled rules.
 type Compiled = Vec<(Hir, Rule)>;
 
+/// The longest pattern whose regex-engine matcher is built only when first needed. Shipped patterns are
+/// under 600 bytes; the backtracker bounds a pattern's instructions and class ranges but not its literal
+/// text, and a pattern of megabytes of literals is over the engine's size limit.
+const LAZY_REGEX_MAX_BYTES: usize = 4096;
+
 /// One pattern or veto, ready to run.
 #[derive(Debug, Clone)]
 struct Rule {
@@ -299,7 +304,10 @@ impl Taxonomy {
                         let hir = regex_syntax::parse(p).map_err(|e| fail(e.to_string()))?;
                         let program = Program::from_hir(&hir);
                         let regex = OnceLock::new();
-                        if program.is_none() {
+                        // The engine also serves a modelled pattern whose search runs out of steps, built
+                        // then: a long pattern (its literals unbounded by the backtracker's limits) is built
+                        // now, so that one the engine cannot compile is refused here, not met mid-run.
+                        if program.is_none() || p.len() > LAZY_REGEX_MAX_BYTES {
                             let re = MetaRegex::new(p).map_err(|e| {
                                 fail(match (e.syntax_error(), e.size_limit()) {
                                     (Some(s), _) => s.to_string(),
@@ -608,6 +616,24 @@ mod tests {
             .contains(&"member_aging".to_string()));
         assert!(hits("村集体经济薄弱，多个村仍是空壳村。")
             .contains(&"collective_economy_weak".to_string()));
+    }
+
+    /// A pattern the backtracker models but the regex engine cannot compile (megabytes of literal text) is
+    /// refused at load with the reason, since the engine is its fallback when a search runs long.
+    #[test]
+    fn a_long_pattern_the_engine_cannot_compile_is_refused_at_load() {
+        let big = "党建".repeat(1_500_000);
+        let text = BUILTIN_THEMES.replacen(
+            "patterns = [",
+            &format!("patterns = [\n  '{big}(甲|乙)[^。]{{0,30}}丙',"),
+            1,
+        );
+        let e = Taxonomy::parse(Path::new("t.toml"), &text).expect_err("over the size limit");
+        assert!(
+            e.to_string().contains("too large or too complex"),
+            "{}",
+            crate::error::clip(&e.to_string())
+        );
     }
 
     #[test]
