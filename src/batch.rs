@@ -14,7 +14,6 @@ use crate::neardup;
 use crate::pipeline::Tokens;
 use crate::render::jsonl::RecordSink;
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -143,8 +142,8 @@ pub struct Outcome {
     pub aggregate: Aggregate,
     /// Every input skipped, walk skips first, then in id order.
     pub skipped: Vec<Skipped>,
-    /// Near-duplicate pairs (empty unless asked for).
-    pub near_duplicates: Vec<neardup::Pair>,
+    /// Near-duplicate pairs (none unless asked for).
+    pub near_duplicates: neardup::Found,
 }
 
 type Analysed = (ReportRecord, Vec<Mention>, Vec<String>);
@@ -212,7 +211,7 @@ pub fn run(
             .collect()
     };
     let mut nd_index = neardup::Index::new();
-    let mut held: Vec<ReportRecord> = Vec::new();
+    let mut held = if near_dups { Some(Held::new()?) } else { None };
     // Stores one processed chunk, in input order: the only serial step, so it runs while the workers
     // process the next chunk.
     let mut store = |part: &[Source],
@@ -223,11 +222,12 @@ pub fn run(
             bytes += size;
             match r {
                 Ok((rec, mentions, tokens)) => {
-                    if near_dups {
-                        nd_index.add(rec.id.clone(), tokens);
-                        held.push(rec.clone());
-                    } else {
-                        sink.report(&rec)?;
+                    match held.as_mut() {
+                        Some(h) => {
+                            nd_index.add(rec.id.clone(), tokens);
+                            h.push(&rec)?;
+                        }
+                        None => sink.report(&rec)?,
                     }
                     for m in &mentions {
                         sink.mention(m)?;
@@ -279,22 +279,25 @@ pub fn run(
     if cancel.load(Ordering::SeqCst) {
         return Err(Error::Interrupted);
     }
-    let mut pairs = Vec::new();
-    if near_dups {
-        pairs = nd_index.pairs(neardup::DEFAULT_THRESHOLD);
-        let mut note: HashMap<&str, Vec<String>> = HashMap::new();
-        for p in &pairs {
-            let pct = (p.similarity * 100.0).round();
-            note.entry(p.a.as_str())
-                .or_default()
-                .push(format!("near-duplicate of {} ({pct}% shared 3-grams)", p.b));
-            note.entry(p.b.as_str())
-                .or_default()
-                .push(format!("near-duplicate of {} ({pct}% shared 3-grams)", p.a));
+    let mut found = neardup::Found::default();
+    if let Some(held) = held {
+        found = nd_index.find(neardup::DEFAULT_THRESHOLD);
+        // Places in the index are places in `held`; each report's pairs in the order of the list.
+        let mut of: Vec<Vec<u32>> = vec![Vec::new(); held.count];
+        for (k, s) in found.similar().iter().enumerate() {
+            of[s.a as usize].push(k as u32);
+            of[s.b as usize].push(k as u32);
         }
-        for mut rec in held {
-            if let Some(w) = note.get(rec.id.as_str()) {
-                rec.warnings.extend(w.iter().cloned());
+        for (i, rec) in held.records()?.enumerate() {
+            let mut rec = rec?;
+            for &k in &of[i] {
+                let s = found.similar()[k as usize];
+                let other = if s.a as usize == i { s.b } else { s.a };
+                let pct = (s.similarity * 100.0).round();
+                rec.warnings.push(format!(
+                    "near-duplicate of {} ({pct}% shared 3-grams)",
+                    found.id(other)
+                ));
             }
             sink.report(&rec)?;
         }
@@ -302,6 +305,55 @@ pub fn run(
     Ok(Outcome {
         aggregate: agg,
         skipped,
-        near_duplicates: pairs,
+        near_duplicates: found,
     })
+}
+
+/// Records held back until the near-duplicate pairs are known, one JSON line each in an unnamed temporary
+/// file (gone with the process, however it ends) rather than in memory: they are tens of megabytes per
+/// 100 MB of reports.
+struct Held {
+    file: std::io::BufWriter<std::fs::File>,
+    count: usize,
+}
+
+impl Held {
+    fn new() -> Result<Held> {
+        let file = tempfile::tempfile().map_err(Held::error)?;
+        Ok(Held {
+            file: std::io::BufWriter::new(file),
+            count: 0,
+        })
+    }
+
+    fn error(source: std::io::Error) -> Error {
+        Error::Io {
+            path: std::env::temp_dir(),
+            source,
+        }
+    }
+
+    fn push(&mut self, rec: &ReportRecord) -> Result<()> {
+        use std::io::Write;
+        serde_json::to_writer(&mut self.file, rec)
+            .map_err(std::io::Error::from)
+            .and_then(|()| self.file.write_all(b"\n"))
+            .map_err(Held::error)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// The records in the order they were held.
+    fn records(self) -> Result<impl Iterator<Item = Result<ReportRecord>>> {
+        use std::io::{BufRead, Seek};
+        let mut file = self
+            .file
+            .into_inner()
+            .map_err(|e| Held::error(e.into_error()))?;
+        file.rewind().map_err(Held::error)?;
+        Ok(std::io::BufReader::new(file).lines().map(|line| {
+            let line = line.map_err(Held::error)?;
+            serde_json::from_str(&line).map_err(|e| Held::error(e.into()))
+        }))
+    }
 }

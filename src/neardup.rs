@@ -4,8 +4,9 @@
 //! Reports written from one template (or copied from last year's) share long runs of words; independently
 //! written reports on the same subject share phrases but few 3-word sequences.
 
+use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// Words per shingle.
 pub const SHINGLE: usize = 3;
@@ -15,6 +16,8 @@ pub const NUM_HASHES: usize = 128;
 pub const BANDS: usize = 64;
 /// The similarity threshold suggested for flagging reports.
 pub const DEFAULT_THRESHOLD: f64 = 0.5;
+/// Bits of one word number in a packed 3-gram key (three fit in 64 bits).
+const PACK_BITS: u32 = 21;
 /// Shortest shared passage reported, in words.
 pub const MIN_PASSAGE: usize = 8;
 
@@ -80,26 +83,6 @@ fn band_keys(sh: &HashSet<u64>) -> Box<[u64]> {
         .enumerate()
         .map(|(band, chunk)| fnv(chunk.iter().flat_map(|v| v.to_le_bytes()), band as u64))
         .collect()
-}
-
-/// [`shingles`] as a sorted list.
-fn sorted_shingles(tokens: &[&str]) -> Vec<u64> {
-    let hash = |w: &[&str]| {
-        fnv(
-            w.iter().flat_map(|t| t.bytes().chain(std::iter::once(0u8))),
-            0,
-        )
-    };
-    let mut v: Vec<u64> = if tokens.is_empty() {
-        Vec::new()
-    } else if tokens.len() < SHINGLE {
-        vec![hash(tokens)]
-    } else {
-        tokens.windows(SHINGLE).map(hash).collect()
-    };
-    v.sort_unstable();
-    v.dedup();
-    v
 }
 
 /// [`jaccard`] of two sorted, distinct lists.
@@ -245,18 +228,12 @@ impl Index {
         self.tokens.push(ids);
     }
 
-    /// The words of report `i`.
-    fn words_of(&self, i: usize) -> Vec<&str> {
-        self.tokens[i]
-            .iter()
-            .map(|&w| self.names[w as usize].as_str())
-            .collect()
-    }
-
-    /// Pairs of reports that share an LSH bucket (the same key in the same band), each once, in order.
-    fn candidates(&self) -> BTreeSet<(usize, usize)> {
-        let mut cand: BTreeSet<(usize, usize)> = BTreeSet::new();
-        let mut keyed: Vec<(u64, usize)> = Vec::with_capacity(self.ids.len());
+    /// Pairs of reports that share an LSH bucket (the same key in the same band), each once, in order, as
+    /// `i << 32 | j` with `i < j`: eight bytes a pair, and a corpus of template copies has millions.
+    fn candidates(&self) -> Vec<u64> {
+        let mut cand: Vec<u64> = Vec::new();
+        let mut distinct = 0;
+        let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(self.ids.len());
         for band in 0..BANDS {
             keyed.clear();
             keyed.extend(
@@ -264,82 +241,189 @@ impl Index {
                     .iter()
                     .enumerate()
                     .filter(|(_, b)| !b.is_empty())
-                    .map(|(i, b)| (b[band], i)),
+                    .map(|(i, b)| (b[band], i as u32)),
             );
             keyed.sort_unstable();
             for group in keyed.chunk_by(|x, y| x.0 == y.0) {
                 for (x, &(_, i)) in group.iter().enumerate() {
                     for &(_, j) in &group[x + 1..] {
-                        cand.insert((i.min(j), i.max(j)));
+                        cand.push(u64::from(i.min(j)) << 32 | u64::from(i.max(j)));
                     }
                 }
             }
+            // Most pairs share many bands: drop repeats whenever the list has doubled.
+            if cand.len() > 2 * distinct.max(1 << 16) {
+                cand.sort_unstable();
+                cand.dedup();
+                distinct = cand.len();
+            }
         }
+        cand.sort_unstable();
+        cand.dedup();
         cand
     }
 
-    /// Shingle sets (sorted) of every report in `cand`.
-    fn candidate_sets(&self, cand: &BTreeSet<(usize, usize)>) -> HashMap<usize, Vec<u64>> {
-        let mut sets = HashMap::new();
-        for &(i, j) in cand {
-            for k in [i, j] {
-                sets.entry(k)
-                    .or_insert_with(|| sorted_shingles(&self.words_of(k)));
-            }
-        }
-        sets
+    /// The word 3-grams of report `i` as sorted, distinct keys. While every word number fits 21 bits a key
+    /// packs the three numbers, so two keys are equal exactly when the 3-grams are; beyond that it hashes them.
+    /// A report of fewer words has one key of them all, as in [`shingles`].
+    fn shingle_keys(&self, i: usize) -> Vec<u64> {
+        self.shingle_keys_as(i, self.names.len() < (1 << PACK_BITS) - 1)
     }
 
-    /// Pairs whose Jaccard similarity is at least `threshold`, most similar first, with shared passages.
-    pub fn pairs(&self, threshold: f64) -> Vec<Pair> {
+    /// [`Index::shingle_keys`], packed or hashed as told.
+    fn shingle_keys_as(&self, i: usize, packed: bool) -> Vec<u64> {
+        const BITS: u32 = PACK_BITS;
+        let key = |w: &[u32]| -> u64 {
+            if packed {
+                w.iter().fold(0, |k, &x| (k << BITS) | (u64::from(x) + 1))
+            } else {
+                fnv(
+                    w.iter()
+                        .flat_map(|x| x.to_le_bytes())
+                        .chain([w.len() as u8]),
+                    0,
+                )
+            }
+        };
+        let t = &self.tokens[i];
+        let mut v: Vec<u64> = if t.is_empty() {
+            Vec::new()
+        } else if t.len() < SHINGLE {
+            vec![key(t)]
+        } else {
+            t.windows(SHINGLE).map(key).collect()
+        };
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Candidate pairs whose Jaccard similarity is at least `threshold`, most similar first (then by ids).
+    /// Each report's 3-gram keys are rebuilt for each pair it is in and dropped after it, so memory does not
+    /// grow with the number of candidates; the pairs are checked in parallel.
+    pub fn similar(&self, threshold: f64) -> Vec<Similar> {
         let cand = self.candidates();
-        let sets = self.candidate_sets(&cand);
-        let mut out: Vec<Pair> = cand
-            .into_iter()
-            .filter_map(|(i, j)| {
-                let s = jaccard_sorted(&sets[&i], &sets[&j]);
-                (s >= threshold).then(|| {
-                    let (i, j) = if self.ids[i] <= self.ids[j] {
+        let groups: Vec<&[u64]> = cand.chunk_by(|x, y| x >> 32 == y >> 32).collect();
+        let mut out: Vec<Similar> = groups
+            .par_iter()
+            .flat_map_iter(|g| {
+                let first = self.shingle_keys((g[0] >> 32) as usize);
+                g.iter().filter_map(move |&pair| {
+                    let (i, j) = ((pair >> 32) as usize, (pair & 0xFFFF_FFFF) as usize);
+                    let s = jaccard_sorted(&first, &self.shingle_keys(j));
+                    let (a, b) = if self.ids[i] <= self.ids[j] {
                         (i, j)
                     } else {
                         (j, i)
                     };
-                    Pair {
-                        a: self.ids[i].clone(),
-                        b: self.ids[j].clone(),
+                    (s >= threshold).then_some(Similar {
+                        a: a as u32,
+                        b: b as u32,
                         similarity: s,
-                        shared: passage_runs(&self.tokens[i], &self.tokens[j], MIN_PASSAGE, 3)
-                            .into_iter()
-                            .map(|(at, len)| {
-                                self.tokens[i][at..at + len]
-                                    .iter()
-                                    .map(|&w| self.names[w as usize].as_str())
-                                    .collect()
-                            })
-                            .collect(),
-                    }
+                    })
                 })
             })
             .collect();
         out.sort_by(|x, y| {
-            y.similarity
-                .total_cmp(&x.similarity)
-                .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+            y.similarity.total_cmp(&x.similarity).then_with(|| {
+                (&self.ids[x.a as usize], &self.ids[x.b as usize])
+                    .cmp(&(&self.ids[y.a as usize], &self.ids[y.b as usize]))
+            })
         });
         out
+    }
+
+    /// The id of the report at place `i`.
+    pub fn id(&self, i: u32) -> &str {
+        &self.ids[i as usize]
+    }
+
+    /// A pair of [`Index::similar`] with its ids and shared passages.
+    pub fn pair(&self, s: &Similar) -> Pair {
+        let (i, j) = (s.a as usize, s.b as usize);
+        Pair {
+            a: self.ids[i].clone(),
+            b: self.ids[j].clone(),
+            similarity: s.similarity,
+            shared: passage_runs(&self.tokens[i], &self.tokens[j], MIN_PASSAGE, 3)
+                .into_iter()
+                .map(|(at, len)| {
+                    self.tokens[i][at..at + len]
+                        .iter()
+                        .map(|&w| self.names[w as usize].as_str())
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// Pairs whose Jaccard similarity is at least `threshold`, most similar first, with shared passages.
+    pub fn pairs(&self, threshold: f64) -> Vec<Pair> {
+        self.similar(threshold)
+            .iter()
+            .map(|s| self.pair(s))
+            .collect()
+    }
+
+    /// The pairs at `threshold` or above, kept with the index that can tell their passages.
+    pub fn find(self, threshold: f64) -> Found {
+        let similar = self.similar(threshold);
+        Found {
+            index: self,
+            similar,
+        }
     }
 
     /// The highest similarity of each report to any other candidate (0 when it shares no LSH bucket).
     pub fn max_similarity(&self) -> Vec<(String, f64)> {
         let mut best = vec![0.0f64; self.ids.len()];
-        let cand = self.candidates();
-        let sets = self.candidate_sets(&cand);
-        for (i, j) in cand {
-            let s = jaccard_sorted(&sets[&i], &sets[&j]);
-            best[i] = best[i].max(s);
-            best[j] = best[j].max(s);
+        for s in self.similar(0.0) {
+            for k in [s.a, s.b] {
+                best[k as usize] = best[k as usize].max(s.similarity);
+            }
         }
         self.ids.iter().cloned().zip(best).collect()
+    }
+}
+
+/// Two reports found alike, by their places in the [`Index`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Similar {
+    /// Place of the report with the smaller id.
+    pub a: u32,
+    /// Place of the other report.
+    pub b: u32,
+    /// Jaccard similarity of their 3-gram sets, 0–1.
+    pub similarity: f64,
+}
+
+/// Pairs per batch whose passages are found together (in parallel) while pairs are written.
+const PASSAGE_BATCH: usize = 1024;
+
+/// The near-duplicate pairs of a run, kept small: places and similarities, the passages found only when the
+/// pairs are written (they are the bulk: about 2 KB a pair).
+#[derive(Debug, Default)]
+pub struct Found {
+    index: Index,
+    similar: Vec<Similar>,
+}
+
+impl Found {
+    /// The pairs by place, most similar first.
+    pub fn similar(&self) -> &[Similar] {
+        &self.similar
+    }
+
+    /// The id of the report at place `i`.
+    pub fn id(&self, i: u32) -> &str {
+        self.index.id(i)
+    }
+
+    /// The pairs with ids and passages, most similar first; passages are found a batch at a time.
+    pub fn pairs(&self) -> impl Iterator<Item = Pair> + '_ {
+        self.similar
+            .chunks(PASSAGE_BATCH)
+            .flat_map(move |c| c.par_iter().map(|s| self.index.pair(s)).collect::<Vec<_>>())
     }
 }
 
@@ -408,6 +492,28 @@ mod tests {
             let (a, b) = (of(&p.a), of(&p.b));
             assert_eq!(p.similarity, jaccard(&shingles(a), &shingles(b)));
             assert_eq!(p.shared, shared_passages(a, b, MIN_PASSAGE, 3));
+        }
+    }
+
+    #[test]
+    fn packed_and_hashed_keys_give_the_same_similarities() {
+        let mut rng = crate::rng::SplitMix(11);
+        let mut idx = Index::new();
+        for d in 0..30 {
+            let len = [1, 2, 3, 40, 200][d % 5];
+            let doc: Vec<String> = (0..len).map(|_| format!("w{}", rng.below(25))).collect();
+            idx.add(format!("d{d:02}"), doc);
+        }
+        for i in 0..idx.len() {
+            for j in 0..idx.len() {
+                let packed =
+                    jaccard_sorted(&idx.shingle_keys_as(i, true), &idx.shingle_keys_as(j, true));
+                let hashed = jaccard_sorted(
+                    &idx.shingle_keys_as(i, false),
+                    &idx.shingle_keys_as(j, false),
+                );
+                assert_eq!(packed, hashed, "{i} {j}");
+            }
         }
     }
 

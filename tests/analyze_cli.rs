@@ -299,3 +299,100 @@ fn dual_solver_trains_deterministic_models_that_analyze_uses() {
     );
     assert!(mentions.contains("\"source\":\"model\""));
 }
+
+/// `--near-duplicates` end to end: a report copied with a paragraph added is paired with its original (and
+/// with nothing else), both records say so, every other field of every record is what a plain run writes
+/// (the records are held back on disk until the pairs are known), and thread count changes no byte.
+#[test]
+fn near_duplicates_pair_a_copied_report_and_keep_every_record() {
+    let input = tempfile::tempdir().unwrap();
+    let src = common::repo().join("corpus");
+    let original = std::fs::read_to_string(src.join("2021/a07.txt")).unwrap();
+    std::fs::write(input.path().join("copy.txt"), &original).unwrap();
+    std::fs::write(
+        input.path().join("edited.txt"),
+        format!("{original}\n另外，本单位今年新建了两处党员活动室，配齐了学习资料。\n"),
+    )
+    .unwrap();
+    for f in ["2019/b01.txt", "2023/a13.txt", "2025/a19.txt"] {
+        let name = f.replace('/', "-");
+        std::fs::copy(src.join(f), input.path().join(name)).unwrap();
+    }
+    let run = |out: &Path, extra: &[&str]| {
+        shuzhi()
+            .arg("analyze")
+            .arg(input.path())
+            .args(["--quiet", "--out"])
+            .arg(out)
+            .args(extra)
+            .assert()
+            .success();
+    };
+    let (one, two, plain) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    run(one.path(), &["--near-duplicates", "--threads", "1"]);
+    run(two.path(), &["--near-duplicates", "--threads", "2"]);
+    run(plain.path(), &[]);
+    for f in OUTPUTS {
+        if f != "near_duplicates.csv" && !one.path().join(f).exists() {
+            continue;
+        }
+        assert_eq!(
+            read(&one.path().join(f)),
+            read(&two.path().join(f)),
+            "{f} differs between 1 and 2 threads"
+        );
+    }
+    let mut rdr = csv::Reader::from_path(one.path().join("near_duplicates.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((&rows[0][0], &rows[0][1]), ("copy.txt", "edited.txt"));
+    let similarity: f64 = rows[0][2].parse().unwrap();
+    assert!(similarity > 0.8 && similarity < 1.0, "{similarity}");
+    assert!(rows[0][3].chars().count() > 20, "{:?}", &rows[0][3]);
+
+    let records = |dir: &Path| -> Vec<serde_json::Value> {
+        String::from_utf8(read(&dir.join("reports.jsonl")))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (with, without) = (records(one.path()), records(plain.path()));
+    assert_eq!(with.len(), 5);
+    assert_eq!(with.len(), without.len());
+    for (mut w, p) in with.into_iter().zip(without) {
+        let id = w["id"].as_str().unwrap().to_string();
+        let warnings: Vec<String> = w["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let paired: Vec<&String> = warnings
+            .iter()
+            .filter(|s| s.starts_with("near-duplicate of "))
+            .collect();
+        match id.as_str() {
+            "copy.txt" => assert_eq!(paired.len(), 1, "{paired:?}"),
+            "edited.txt" => assert!(
+                paired[0].starts_with("near-duplicate of copy.txt ("),
+                "{paired:?}"
+            ),
+            _ => assert!(paired.is_empty(), "{id}: {paired:?}"),
+        }
+        let rest: Vec<serde_json::Value> = warnings
+            .iter()
+            .filter(|s| !s.starts_with("near-duplicate of "))
+            .map(|s| serde_json::json!(s))
+            .collect();
+        w["warnings"] = serde_json::Value::Array(rest);
+        assert_eq!(
+            w, p,
+            "{id}: the record differs from a plain run's beyond its warnings"
+        );
+    }
+}

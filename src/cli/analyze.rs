@@ -201,7 +201,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let dir = set.dir().to_path_buf();
     if args.batch.near_duplicates {
-        csv_out::write_near_duplicates(&dir, &outcome.near_duplicates, args.excel)?;
+        csv_out::write_near_duplicates(&dir, outcome.near_duplicates.pairs(), args.excel)?;
     }
     sink.commit()?;
     let errors: Vec<_> = outcome.skipped.iter().map(csv_out::error_row).collect();

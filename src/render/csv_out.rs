@@ -26,7 +26,12 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 ///
 /// # Errors
 /// I/O errors naming the file.
-pub fn write_rows(path: &Path, bom: bool, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
+pub fn write_rows(
+    path: &Path,
+    bom: bool,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<()> {
     write_atomic_with(path, |w| {
         if bom {
             w.write_all(b"\xEF\xBB\xBF")?;
@@ -61,22 +66,19 @@ pub fn write_tables(out: &Path, t: &Tables, bom: bool) -> Result<()> {
             "statements",
             "delta_pp",
         ],
-        t.frequency
-            .iter()
-            .map(|r| {
-                vec![
-                    r.theme.clone(),
-                    r.family.clone(),
-                    r.name.clone(),
-                    opt(&r.year),
-                    r.reports.to_string(),
-                    r.reports_total.to_string(),
-                    format!("{:.4}", r.share),
-                    r.statements.to_string(),
-                    r.delta_pp.map(|d| format!("{d:.2}")).unwrap_or_default(),
-                ]
-            })
-            .collect(),
+        t.frequency.iter().map(|r| {
+            vec![
+                r.theme.clone(),
+                r.family.clone(),
+                r.name.clone(),
+                opt(&r.year),
+                r.reports.to_string(),
+                r.reports_total.to_string(),
+                format!("{:.4}", r.share),
+                r.statements.to_string(),
+                r.delta_pp.map(|d| format!("{d:.2}")).unwrap_or_default(),
+            ]
+        }),
     )?;
     write_rows(
         &out.join("theme_trends.csv"),
@@ -95,27 +97,24 @@ pub fn write_tables(out: &Path, t: &Tables, bom: bool) -> Result<()> {
             "significant",
             "min_expected",
         ],
-        t.trends
-            .iter()
-            .map(|r| {
-                vec![
-                    r.theme.clone(),
-                    r.name.clone(),
-                    r.reports.to_string(),
-                    format!("{:.4}", r.share),
-                    r.first_share.map(|v| format!("{v:.4}")).unwrap_or_default(),
-                    r.last_share.map(|v| format!("{v:.4}")).unwrap_or_default(),
-                    r.change_pp.map(|v| format!("{v:.2}")).unwrap_or_default(),
-                    r.chi2.map(|v| format!("{v:.4}")).unwrap_or_default(),
-                    opt(&r.df),
-                    r.p_value.map(|v| format!("{v:.6}")).unwrap_or_default(),
-                    r.significant.to_string(),
-                    r.min_expected
-                        .map(|v| format!("{v:.2}"))
-                        .unwrap_or_default(),
-                ]
-            })
-            .collect(),
+        t.trends.iter().map(|r| {
+            vec![
+                r.theme.clone(),
+                r.name.clone(),
+                r.reports.to_string(),
+                format!("{:.4}", r.share),
+                r.first_share.map(|v| format!("{v:.4}")).unwrap_or_default(),
+                r.last_share.map(|v| format!("{v:.4}")).unwrap_or_default(),
+                r.change_pp.map(|v| format!("{v:.2}")).unwrap_or_default(),
+                r.chi2.map(|v| format!("{v:.4}")).unwrap_or_default(),
+                opt(&r.df),
+                r.p_value.map(|v| format!("{v:.6}")).unwrap_or_default(),
+                r.significant.to_string(),
+                r.min_expected
+                    .map(|v| format!("{v:.2}"))
+                    .unwrap_or_default(),
+            ]
+        }),
     )?;
     let by = t.by.join("+");
     write_rows(
@@ -130,76 +129,68 @@ pub fn write_tables(out: &Path, t: &Tables, bom: bool) -> Result<()> {
             "share",
             "statements",
         ],
-        t.groups
-            .iter()
-            .map(|r| {
-                vec![
-                    r.theme.clone(),
-                    r.name.clone(),
-                    r.group.clone(),
-                    r.reports.to_string(),
-                    r.reports_total.to_string(),
-                    format!("{:.4}", r.share),
-                    r.statements.to_string(),
-                ]
-            })
-            .collect(),
+        t.groups.iter().map(|r| {
+            vec![
+                r.theme.clone(),
+                r.name.clone(),
+                r.group.clone(),
+                r.reports.to_string(),
+                r.reports_total.to_string(),
+                format!("{:.4}", r.share),
+                r.statements.to_string(),
+            ]
+        }),
     )?;
     write_rows(
         &out.join("persistent_problems.csv"),
         bom,
         &["unit", "theme", "name", "years"],
-        t.persistent
-            .iter()
-            .map(|r| {
-                vec![
-                    r.unit.clone(),
-                    r.theme.clone(),
-                    r.name.clone(),
-                    r.years.clone(),
-                ]
-            })
-            .collect(),
+        t.persistent.iter().map(|r| {
+            vec![
+                r.unit.clone(),
+                r.theme.clone(),
+                r.name.clone(),
+                r.years.clone(),
+            ]
+        }),
     )?;
     write_rows(
         &out.join("coverage.csv"),
         bom,
         &["theme", "name", "raised", "uncovered", "uncovered_share"],
-        t.coverage
-            .iter()
-            .map(|r| {
-                vec![
-                    r.theme.clone(),
-                    r.name.clone(),
-                    r.raised.to_string(),
-                    r.uncovered.to_string(),
-                    format!("{:.4}", r.uncovered_share),
-                ]
-            })
-            .collect(),
+        t.coverage.iter().map(|r| {
+            vec![
+                r.theme.clone(),
+                r.name.clone(),
+                r.raised.to_string(),
+                r.uncovered.to_string(),
+                format!("{:.4}", r.uncovered_share),
+            ]
+        }),
     )
 }
 
-/// Writes `near_duplicates.csv`: one row per pair of near-duplicate reports.
+/// Writes `near_duplicates.csv`: one row per pair of near-duplicate reports, each row made as it is written.
 ///
 /// # Errors
 /// I/O errors naming the file.
-pub fn write_near_duplicates(out: &Path, pairs: &[crate::neardup::Pair], bom: bool) -> Result<()> {
+pub fn write_near_duplicates(
+    out: &Path,
+    pairs: impl Iterator<Item = crate::neardup::Pair>,
+    bom: bool,
+) -> Result<()> {
     write_rows(
         &out.join(super::NEAR_DUPLICATES_CSV),
         bom,
         &["report_a", "report_b", "similarity", "shared_passages"],
-        pairs
-            .iter()
-            .map(|p| {
-                vec![
-                    p.a.clone(),
-                    p.b.clone(),
-                    format!("{:.4}", p.similarity),
-                    p.shared.join(" | "),
-                ]
-            })
-            .collect(),
+        pairs.map(|p| {
+            vec![
+                p.a,
+                p.b,
+                format!("{:.4}", p.similarity),
+                p.shared.join(" | "),
+            ]
+        }),
     )
 }
 
@@ -222,8 +213,7 @@ pub fn write_errors(out: &Path, rows: &[(String, String, String)], bom: bool) ->
         bom,
         &["path", "kind", "message"],
         rows.iter()
-            .map(|(p, k, m)| vec![p.clone(), k.clone(), m.clone()])
-            .collect(),
+            .map(|(p, k, m)| vec![p.clone(), k.clone(), m.clone()]),
     )
 }
 
