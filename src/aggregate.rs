@@ -167,7 +167,7 @@ pub struct Aggregate {
     /// Per value tuple of `by`.
     pub by_group: BTreeMap<String, Counts>,
     /// unit → theme → years it was raised.
-    pub persistent: BTreeMap<String, UnitThemes>,
+    pub persistent: Persistence,
     /// Best evidence per theme id.
     pub evidence: BTreeMap<String, Vec<Evidence>>,
     /// Reports with no problem or cause statement.
@@ -184,33 +184,98 @@ pub struct Aggregate {
     pub repairs: BTreeMap<String, u64>,
 }
 
-/// One unit's themes with the years each was raised: (theme, year) pairs, sorted and distinct. A corpus
-/// may name a fresh unit in nearly every report, so this is one flat list (24 bytes and a name a pair)
-/// rather than a list of themes each with its own vector of years, or a map of sets (a tree node each).
-/// Serialised as a map of theme → years.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UnitThemes(Vec<(Box<str>, i32)>);
+/// unit → theme → years it was raised. A corpus may name a fresh unit in nearly every report, so each unit
+/// holds one flat list of (theme number, year) pairs, sorted by theme name and year (8 bytes a pair; theme
+/// names are kept once, in `themes`), instead of a list of named themes, each its own allocation.
+/// Serialised as a map of unit → map of theme → years.
+#[derive(Debug, Clone, Default)]
+pub struct Persistence {
+    /// Theme names in the order first met; pairs refer to them by position.
+    themes: Vec<Box<str>>,
+    units: BTreeMap<Box<str>, Vec<(u16, i32)>>,
+}
 
-impl UnitThemes {
-    /// Records that the unit raised `theme` in `year`.
-    pub fn insert(&mut self, theme: &str, year: i32) {
-        if let Err(i) = self
-            .0
-            .binary_search_by(|(t, y)| (&**t, *y).cmp(&(theme, year)))
+impl Persistence {
+    /// Records that `unit` raised `theme` in `year`.
+    pub fn insert(&mut self, unit: &str, theme: &str, year: i32) {
+        let t = match self.themes.iter().position(|n| &**n == theme) {
+            Some(t) => t,
+            None => {
+                self.themes.push(theme.into());
+                self.themes.len() - 1
+            }
+        };
+        // A taxonomy has tens of themes; more than u16 can number are never written by analyze.
+        let Ok(t) = u16::try_from(t) else {
+            return;
+        };
+        let themes = &self.themes;
+        let pairs = match self.units.get_mut(unit) {
+            Some(p) => p,
+            None => self.units.entry(unit.into()).or_default(),
+        };
+        if let Err(i) =
+            pairs.binary_search_by(|&(x, y)| (&*themes[x as usize], y).cmp(&(theme, year)))
         {
-            self.0.insert(i, (theme.into(), year));
+            pairs.insert(i, (t, year));
         }
     }
 
-    /// (theme, years) in theme order, years sorted.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, Vec<i32>)> {
-        self.0
-            .chunk_by(|a, b| a.0 == b.0)
-            .map(|run| (&*run[0].0, run.iter().map(|&(_, y)| y).collect()))
+    /// Number of units.
+    pub fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    /// Whether no unit raised anything.
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    /// (unit, its (theme, years) in theme order, years sorted), units in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, UnitThemes<'_>)> {
+        self.units.iter().map(|(u, pairs)| {
+            (
+                &**u,
+                UnitThemes {
+                    pairs,
+                    themes: &self.themes,
+                },
+            )
+        })
     }
 }
 
-impl Serialize for UnitThemes {
+/// One unit's themes in a [`Persistence`] table.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitThemes<'a> {
+    pairs: &'a [(u16, i32)],
+    themes: &'a [Box<str>],
+}
+
+impl<'a> UnitThemes<'a> {
+    /// (theme, years) in theme order, years sorted.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, Vec<i32>)> + use<'a> {
+        let themes = self.themes;
+        self.pairs.chunk_by(|a, b| a.0 == b.0).map(move |run| {
+            (
+                &*themes[run[0].0 as usize],
+                run.iter().map(|&(_, y)| y).collect(),
+            )
+        })
+    }
+}
+
+impl PartialEq for Persistence {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|((u, a), (v, b))| u == v && a.iter().eq(b.iter()))
+    }
+}
+
+impl Serialize for UnitThemes<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let themes: Vec<(&str, Vec<i32>)> = self.iter().collect();
@@ -222,17 +287,29 @@ impl Serialize for UnitThemes {
     }
 }
 
-impl<'de> Deserialize<'de> for UnitThemes {
+impl Serialize for Persistence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.len()))?;
+        for (unit, themes) in self.iter() {
+            m.serialize_entry(unit, &themes)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Persistence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let map = BTreeMap::<String, BTreeSet<i32>>::deserialize(d)?;
-        Ok(UnitThemes(
-            map.into_iter()
-                .flat_map(|(t, ys)| {
-                    let t: Box<str> = t.into_boxed_str();
-                    ys.into_iter().map(move |y| (t.clone(), y))
-                })
-                .collect(),
-        ))
+        let map = BTreeMap::<String, BTreeMap<String, BTreeSet<i32>>>::deserialize(d)?;
+        let mut p = Persistence::default();
+        for (unit, themes) in map {
+            for (t, years) in themes {
+                for y in years {
+                    p.insert(&unit, &t, y);
+                }
+            }
+        }
+        Ok(p)
     }
 }
 
@@ -323,11 +400,8 @@ impl Aggregate {
                 Some(r) => format!("{unit}（{r}）"),
                 None => unit.clone(),
             };
-            if !rec.raised.is_empty() {
-                let themes = self.persistent.entry(unit).or_default();
-                for t in &rec.raised {
-                    themes.insert(t, y);
-                }
+            for t in &rec.raised {
+                self.persistent.insert(&unit, t, y);
             }
         }
         for m in mentions
@@ -399,11 +473,10 @@ impl Aggregate {
                 .add(&c)
                 .ok_or_else(overflow)?;
         }
-        for (u, themes) in other.persistent {
-            let e = self.persistent.entry(u).or_default();
+        for (u, themes) in other.persistent.iter() {
             for (t, years) in themes.iter() {
                 for y in years {
-                    e.insert(t, y);
+                    self.persistent.insert(u, t, y);
                 }
             }
         }
@@ -453,11 +526,11 @@ impl Aggregate {
     /// Units raising the same theme in two or more consecutive years: (unit, theme, years).
     pub fn persistent_problems(&self) -> Vec<(String, String, Vec<i32>)> {
         let mut out = Vec::new();
-        for (unit, themes) in &self.persistent {
+        for (unit, themes) in self.persistent.iter() {
             for (t, ys) in themes.iter() {
                 let consecutive = ys.windows(2).any(|w| w[1] == w[0] + 1);
                 if consecutive {
-                    out.push((unit.clone(), t.to_string(), ys));
+                    out.push((unit.to_string(), t.to_string(), ys));
                 }
             }
         }
@@ -547,26 +620,38 @@ mod tests {
         }
     }
 
-    /// The flat per-unit list writes the JSON of a map of theme → set of years, and reads it back.
+    /// The table of numbered (theme, year) pairs writes the JSON of a map of unit → theme → set of years,
+    /// and reads it back.
     #[test]
-    fn unit_themes_serialise_as_a_map_of_sets() {
+    fn persistence_serialises_as_a_map_of_sets() {
         let raised = [
-            ("b", 2021),
-            ("a", 2023),
-            ("b", 2019),
-            ("a", 2023),
-            ("c", 2020),
+            ("乙村", "b", 2021),
+            ("甲村", "a", 2023),
+            ("甲村", "b", 2019),
+            ("甲村", "a", 2023),
+            ("甲村", "c", 2020),
+            ("乙村", "a", 2019),
+            ("甲村", "b", 2021),
         ];
-        let mut flat = UnitThemes::default();
-        let mut sets: BTreeMap<String, BTreeSet<i32>> = BTreeMap::new();
-        for (t, y) in raised {
-            flat.insert(t, y);
-            sets.entry(t.to_string()).or_default().insert(y);
+        let mut table = Persistence::default();
+        let mut sets: BTreeMap<String, BTreeMap<String, BTreeSet<i32>>> = BTreeMap::new();
+        for (u, t, y) in raised {
+            table.insert(u, t, y);
+            sets.entry(u.to_string())
+                .or_default()
+                .entry(t.to_string())
+                .or_default()
+                .insert(y);
         }
-        let json = serde_json::to_string(&flat).unwrap();
+        let json = serde_json::to_string(&table).unwrap();
         assert_eq!(json, serde_json::to_string(&sets).unwrap());
-        assert_eq!(json, r#"{"a":[2023],"b":[2019,2021],"c":[2020]}"#);
-        assert_eq!(serde_json::from_str::<UnitThemes>(&json).unwrap(), flat);
+        assert_eq!(
+            json,
+            r#"{"乙村":{"a":[2019],"b":[2021]},"甲村":{"a":[2023],"b":[2019,2021],"c":[2020]}}"#
+        );
+        let back = serde_json::from_str::<Persistence>(&json).unwrap();
+        assert_eq!(back, table);
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
     }
 
     #[test]
