@@ -9,8 +9,8 @@ pub mod tables;
 pub mod xlsx;
 
 use crate::aggregate::Aggregate;
-use crate::atomic::write_atomic;
-use crate::error::{Error, Result};
+use crate::atomic::{write_atomic, write_atomic_with};
+use crate::error::Result;
 use std::path::Path;
 use tables::Tables;
 
@@ -56,8 +56,9 @@ pub fn write_tables(out: &Path, agg: &Aggregate, tables: &Tables, excel: bool) -
     )?;
     xlsx::write_xlsx(&out.join("report.xlsx"), tables)?;
     html::write_html(&out.join("report.html"), tables, "基层党建述职报告问题分析")?;
-    let path = out.join(AGGREGATE_JSON);
-    let mut json = serde_json::to_vec(agg).map_err(|e| Error::io(&path, e.into()))?;
-    json.push(b'\n');
-    write_atomic(&path, &json)
+    // Streamed: with a fresh unit per report the aggregate is tens of megabytes of JSON.
+    write_atomic_with(&out.join(AGGREGATE_JSON), |w| {
+        serde_json::to_writer(&mut *w, agg)?;
+        w.write_all(b"\n")
+    })
 }
