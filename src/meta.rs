@@ -8,7 +8,7 @@ use regex::Regex;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 /// What is known about a report besides its text.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -23,23 +23,106 @@ pub struct Meta {
     pub groups: BTreeMap<String, String>,
 }
 
-/// One row of `manifest.csv`. Values are shared between rows (a unit appears once a year): a manifest of a
-/// few hundred thousand reports then costs tens of megabytes, not hundreds.
+/// No value (an empty cell).
+const NONE: u32 = u32::MAX;
+
+/// One row of `manifest.csv`: its path and values as positions in the manifest's text (28 bytes a row; a
+/// corpus with a fresh unit for each of 300,000 reports keeps its manifest in about 20 MB).
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    /// The path (`/`-separated) in `Manifest::keys`: start and length.
+    key: (u32, u32),
+    /// Line in the file, for the message about a path listed twice.
+    line: u32,
+    /// 0 when the cell is empty.
+    year: i32,
+    unit: u32,
+    unit_type: u32,
+    /// Start of this row's extra values in `Manifest::extra` (one per extra column).
+    extra: u32,
+}
+
+/// Distinct cell values, each once, in one string.
 #[derive(Debug, Clone, Default)]
-pub struct ManifestRow {
-    year: Option<i32>,
-    unit: Option<Arc<str>>,
-    unit_type: Option<Arc<str>>,
-    /// (index into `Manifest::extra_columns`, value)
-    extra: Vec<(usize, Arc<str>)>,
+struct Values {
+    text: String,
+    spans: Vec<(u32, u32)>,
+    /// Hash of a value → its number; a taken slot whose value differs sends the search to the next hash.
+    index: HashMap<u64, u32>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl Values {
+    fn intern(&mut self, v: &str) -> u32 {
+        use std::hash::BuildHasher;
+        let mut h = self.hasher.hash_one(v);
+        loop {
+            match self.index.get(&h) {
+                Some(&i) if self.get(i) == Some(v) => return i,
+                Some(_) => h = h.wrapping_add(1),
+                None => {
+                    let i = self.spans.len() as u32;
+                    self.spans.push((self.text.len() as u32, v.len() as u32));
+                    self.text.push_str(v);
+                    self.index.insert(h, i);
+                    return i;
+                }
+            }
+        }
+    }
+
+    fn get(&self, i: u32) -> Option<&str> {
+        let &(start, len) = self.spans.get(i as usize)?;
+        Some(&self.text[start as usize..(start + len) as usize])
+    }
 }
 
 /// `manifest.csv` of a corpus root: `path,year,unit,unit_type` plus any extra columns.
 #[derive(Debug, Clone, Default)]
 pub struct Manifest {
-    rows: HashMap<String, ManifestRow>,
+    /// Rows sorted by path.
+    rows: Vec<Row>,
+    /// Every row's path, one after another.
+    keys: String,
+    values: Values,
+    /// Extra column values of every row ([`NONE`] for an empty cell).
+    extra: Vec<u32>,
     /// Names of the extra columns, in file order.
     pub extra_columns: Vec<String>,
+}
+
+/// What the manifest says of one file.
+#[derive(Debug, Clone, Copy)]
+pub struct ManifestRow<'a> {
+    manifest: &'a Manifest,
+    row: &'a Row,
+}
+
+impl<'a> ManifestRow<'a> {
+    /// The year, if its cell is filled.
+    pub fn year(&self) -> Option<i32> {
+        (self.row.year != 0).then_some(self.row.year)
+    }
+
+    /// The unit, if its cell is filled.
+    pub fn unit(&self) -> Option<&'a str> {
+        self.manifest.values.get(self.row.unit)
+    }
+
+    /// The unit type, if its cell is filled.
+    pub fn unit_type(&self) -> Option<&'a str> {
+        self.manifest.values.get(self.row.unit_type)
+    }
+
+    /// (extra column name, value) of the filled extra cells, in column order.
+    pub fn extra(&self) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a> {
+        let m = self.manifest;
+        let start = self.row.extra as usize;
+        m.extra_columns
+            .iter()
+            .zip(&m.extra[start..start + m.extra_columns.len()])
+            .filter_map(move |(name, &v)| Some((name.as_str(), m.values.get(v)?)))
+    }
 }
 
 impl Manifest {
@@ -79,66 +162,129 @@ impl Manifest {
             .cloned()
             .collect();
         let extra_cols: Vec<Option<usize>> = extra_columns.iter().map(|n| col(n)).collect();
-        let mut shared: HashMap<String, Arc<str>> = HashMap::new();
-        let mut intern = |v: String| -> Arc<str> {
-            shared
-                .entry(v)
-                .or_insert_with_key(|k| Arc::from(k.as_str()))
-                .clone()
+        let mut m = Manifest {
+            extra_columns,
+            ..Manifest::default()
         };
-        let mut rows = HashMap::new();
-        // Line of each path's row: a second row for the same file is refused, not silently preferred.
-        let mut first_line: HashMap<String, usize> = HashMap::new();
-        for (i, rec) in rdr.records().enumerate() {
-            let line = i + 2;
-            let rec = rec.map_err(|e| Error::data(path, line, e.to_string()))?;
-            let get = |c: Option<usize>| {
-                c.and_then(|c| rec.get(c))
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-            };
-            let key = get(Some(path_col))
-                .ok_or_else(|| Error::data(path, line, "empty path"))?
-                .replace('\\', "/");
-            if let Some(first) = first_line.insert(key.clone(), line) {
-                return Err(Error::data(
-                    path,
-                    line,
-                    format!(
-                        "'{}' is listed twice, on lines {first} and {line}: keep one row per file \
-                         (shuzhi will not guess which year and unit are right)",
-                        crate::error::clip(&key)
-                    ),
-                ));
-            }
-            let year = match get(year_col) {
-                Some(y) => Some(
-                    y.parse::<i32>()
-                        .ok()
-                        .filter(|y| (1949..=2100).contains(y))
-                        .ok_or_else(|| Error::data(path, line, format!("bad year '{y}'")))?,
-                ),
-                None => None,
-            };
-            let mut extra = Vec::new();
-            for (k, &c) in extra_cols.iter().enumerate() {
-                if let Some(v) = get(c) {
-                    extra.push((k, intern(v)));
+        let mut rec = csv::StringRecord::new();
+        let mut line = 1;
+        loop {
+            line += 1;
+            match rdr.read_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    return Err(m
+                        .earlier_duplicate(path, line)
+                        .unwrap_or_else(|| Error::data(path, line, e.to_string())))
                 }
             }
-            extra.shrink_to_fit();
-            let row = ManifestRow {
-                year,
-                unit: get(unit_col).map(&mut intern),
-                unit_type: get(type_col).map(&mut intern),
-                extra,
-            };
-            rows.insert(key, row);
+            if let Err(e) = m.add_row(
+                &rec,
+                line,
+                path_col,
+                [year_col, unit_col, type_col],
+                &extra_cols,
+            ) {
+                return Err(m
+                    .earlier_duplicate(path, line)
+                    .unwrap_or_else(|| Error::data(path, line, e)));
+            }
         }
-        Ok(Manifest {
-            rows,
-            extra_columns,
+        if let Some(e) = m.earlier_duplicate(path, usize::MAX) {
+            return Err(e);
+        }
+        m.values.index = HashMap::new();
+        m.rows.shrink_to_fit();
+        m.keys.shrink_to_fit();
+        m.values.text.shrink_to_fit();
+        m.values.spans.shrink_to_fit();
+        m.extra.shrink_to_fit();
+        Ok(m)
+    }
+
+    /// Adds one record; the message says what is wrong with it.
+    fn add_row(
+        &mut self,
+        rec: &csv::StringRecord,
+        line: usize,
+        path_col: usize,
+        [year_col, unit_col, type_col]: [Option<usize>; 3],
+        extra_cols: &[Option<usize>],
+    ) -> std::result::Result<(), String> {
+        let get = |c: Option<usize>| {
+            c.and_then(|c| rec.get(c))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let key = get(Some(path_col)).ok_or("empty path")?;
+        let year = match get(year_col) {
+            Some(y) => y
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (1949..=2100).contains(y))
+                .ok_or_else(|| format!("bad year '{y}'"))?,
+            None => 0,
+        };
+        let start = self.keys.len();
+        for c in key.chars() {
+            self.keys.push(if c == '\\' { '/' } else { c });
+        }
+        let extra = self.extra.len() as u32;
+        for &c in extra_cols {
+            let v = get(c).map_or(NONE, |v| self.values.intern(v));
+            self.extra.push(v);
+        }
+        let mut value = |c| get(c).map_or(NONE, |v| self.values.intern(v));
+        let (unit, unit_type) = (value(unit_col), value(type_col));
+        self.rows.push(Row {
+            key: (start as u32, (self.keys.len() - start) as u32),
+            line: line as u32,
+            year,
+            unit,
+            unit_type,
+            extra,
+        });
+        Ok(())
+    }
+
+    fn key(&self, row: &Row) -> &str {
+        &self.keys[row.key.0 as usize..(row.key.0 + row.key.1) as usize]
+    }
+
+    /// Sorts the rows by path and finds the first path listed twice (by the line of its second row) if
+    /// that line comes before `line`: a second row for the same file is refused, not silently preferred.
+    fn earlier_duplicate(&mut self, path: &Path, line: usize) -> Option<Error> {
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.sort_unstable_by(|a, b| self.key(a).cmp(self.key(b)).then(a.line.cmp(&b.line)));
+        let dup = rows
+            .windows(2)
+            .filter(|w| self.key(&w[0]) == self.key(&w[1]))
+            .min_by_key(|w| w[1].line)
+            .filter(|w| (w[1].line as usize) < line)
+            .map(|w| {
+                Error::data(
+                    path,
+                    w[1].line as usize,
+                    format!(
+                        "'{}' is listed twice, on lines {} and {}: keep one row per file \
+                         (shuzhi will not guess which year and unit are right)",
+                        crate::error::clip(self.key(&w[0])),
+                        w[0].line,
+                        w[1].line
+                    ),
+                )
+            });
+        self.rows = rows;
+        dup
+    }
+
+    /// The row of a file, by its path relative to the root (`/`-separated).
+    pub fn row(&self, rel: &str) -> Option<ManifestRow<'_>> {
+        let i = self.rows.binary_search_by(|r| self.key(r).cmp(rel)).ok()?;
+        Some(ManifestRow {
+            manifest: self,
+            row: &self.rows[i],
         })
     }
 
@@ -379,18 +525,17 @@ pub fn derive(
     manifest: Option<&Manifest>,
     warnings: &mut Vec<String>,
 ) -> Meta {
-    let row = manifest.and_then(|m| m.rows.get(id));
-    let groups: BTreeMap<String, String> = match (manifest, row) {
-        (Some(m), Some(r)) => r
-            .extra
-            .iter()
-            .map(|(k, v)| (m.extra_columns[*k].clone(), v.to_string()))
-            .collect(),
-        _ => BTreeMap::new(),
-    };
+    let row = manifest.and_then(|m| m.row(id));
+    let groups: BTreeMap<String, String> = row
+        .map(|r| {
+            r.extra()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
     let title = head_lines(text).first().copied().unwrap_or("").to_string();
     let year = row
-        .and_then(|r| r.year)
+        .and_then(|r| r.year())
         .or_else(|| year_from_path(id))
         .or_else(|| year_from_text(text));
     if year.is_none() {
@@ -404,7 +549,7 @@ pub fn derive(
         }
     }
     let unit = row
-        .and_then(|r| r.unit.as_deref().map(str::to_string))
+        .and_then(|r| r.unit().map(str::to_string))
         .or_else(|| unit_from_text(text))
         .or_else(|| {
             let file = id.rsplit('/').next().unwrap_or(id);
@@ -412,7 +557,7 @@ pub fn derive(
             (!stem.is_empty()).then(|| stem.to_string())
         });
     let unit_type = row
-        .and_then(|r| r.unit_type.as_deref().map(str::to_string))
+        .and_then(|r| r.unit_type().map(str::to_string))
         .or_else(|| {
             unit.as_deref()
                 .and_then(|u| unit_type_of(u, &title))
@@ -498,6 +643,70 @@ mod tests {
             "m.csv:4: '2019/a.txt' is listed twice, on lines 2 and 4: keep one row per file \
              (shuzhi will not guess which year and unit are right)"
         );
+    }
+
+    /// The first problem in file order is the one told: a path listed twice before a bad row, or a bad row
+    /// before the second listing.
+    #[test]
+    fn the_first_problem_in_file_order_is_told() {
+        let dup_first = "path,year\na.txt,2019\nb.txt,2020\na.txt,2021\nc.txt,20X1\nb.txt,2020\n";
+        let err = Manifest::parse(Path::new("m.csv"), dup_first)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("m.csv:4: 'a.txt' is listed twice, on lines 2 and 4"),
+            "{err}"
+        );
+        let bad_first = "path,year\na.txt,2019\nc.txt,20X1\na.txt,2021\n";
+        let err = Manifest::parse(Path::new("m.csv"), bad_first)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("m.csv:3: bad year"), "{err}");
+        let ragged_first = "path,year\na.txt,2019\nc.txt,2019,x\na.txt,2021\n";
+        let err = Manifest::parse(Path::new("m.csv"), ragged_first)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("m.csv:3: "), "{err}");
+    }
+
+    /// Many rows with values shared and not: each file finds its own row, empty cells are empty.
+    #[test]
+    fn every_row_is_found_with_its_own_values() {
+        let mut text = String::from("path,year,unit,unit_type,region,grade\n");
+        for i in 0..5000 {
+            let year = if i % 7 == 0 {
+                String::new()
+            } else {
+                (2019 + i % 6).to_string()
+            };
+            let region = if i % 5 == 0 {
+                ""
+            } else {
+                ["东区", "西区"][i % 2]
+            };
+            text.push_str(&format!(
+                "{}\\r{i:05}.txt,{year},单位{i},{},{region},{}\n",
+                i % 3,
+                ["村", "镇"][i % 2],
+                i % 4
+            ));
+        }
+        let m = Manifest::parse(Path::new("m.csv"), &text).unwrap();
+        assert_eq!(m.len(), 5000);
+        for i in (0..5000).rev() {
+            let r = m.row(&format!("{}/r{i:05}.txt", i % 3)).expect("a row");
+            assert_eq!(r.year(), (i % 7 != 0).then_some(2019 + (i % 6) as i32));
+            assert_eq!(r.unit(), Some(format!("单位{i}").as_str()));
+            assert_eq!(r.unit_type(), Some(["村", "镇"][i % 2]));
+            let extra: Vec<(&str, &str)> = r.extra().collect();
+            let grade = (i % 4).to_string();
+            let mut want = vec![("grade", grade.as_str())];
+            if i % 5 != 0 {
+                want.insert(0, ("region", ["东区", "西区"][i % 2]));
+            }
+            assert_eq!(extra, want);
+        }
+        assert!(m.row("0/r00001.txt").is_none());
     }
 
     #[test]
