@@ -9,6 +9,7 @@ use rust_xlsxwriter::{
     Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
     XlsxError,
 };
+use std::borrow::Cow;
 use std::path::Path;
 
 /// Names of the table sheets, in order.
@@ -43,21 +44,23 @@ enum Num {
 }
 
 /// A cell value.
-enum Cell {
-    S(String),
+/// A cell to write; text borrows from the tables where it can (a sheet may have a row for each of
+/// a hundred thousand units).
+enum Cell<'a> {
+    S(Cow<'a, str>),
     N(f64, Num),
     Blank,
 }
 
-fn s(v: impl Into<String>) -> Cell {
+fn s<'a>(v: impl Into<Cow<'a, str>>) -> Cell<'a> {
     Cell::S(v.into())
 }
 
-fn int(v: impl Into<f64>) -> Cell {
+fn int<'a>(v: impl Into<f64>) -> Cell<'a> {
     Cell::N(v.into(), Num::Int)
 }
 
-fn num(v: Option<f64>, k: Num) -> Cell {
+fn num<'a>(v: Option<f64>, k: Num) -> Cell<'a> {
     match v {
         Some(x) if x.is_finite() => Cell::N(x, k),
         _ => Cell::Blank,
@@ -130,10 +133,12 @@ fn add_sheet(
     f: &Formats,
     name: &str,
     headers: &[&str],
-    rows: &[Vec<Cell>],
+    rows: &[Vec<Cell<'_>>],
     wrap: &[usize],
 ) -> Result<()> {
-    let ws: &mut Worksheet = wb.add_worksheet();
+    // Low-memory mode: each row goes to a temporary file once the next is started, strings stay shared
+    // (the same file as the standard mode); a sheet may have a row for each of a hundred thousand units.
+    let ws: &mut Worksheet = wb.add_worksheet_with_low_memory().map_err(xerr)?;
     ws.set_name(name).map_err(xerr)?;
     let mut widths: Vec<f64> = headers.iter().map(|h| width(h)).collect();
     for (c, h) in headers.iter().enumerate() {
@@ -146,13 +151,14 @@ fn add_sheet(
             let col = c as u16;
             let w = match cell {
                 Cell::S(v) => {
-                    let v: String = if v.chars().count() > MAX_CELL_CHARS {
-                        v.chars().take(MAX_CELL_CHARS).collect()
+                    let v: Cow<str> = if v.chars().count() > MAX_CELL_CHARS {
+                        Cow::Owned(v.chars().take(MAX_CELL_CHARS).collect())
                     } else {
-                        v.clone()
+                        Cow::Borrowed(v)
                     };
                     let fmt = if wrap.contains(&c) { &f.wrap } else { &f.text };
-                    ws.write_string_with_format(r, col, &v, fmt).map_err(xerr)?;
+                    ws.write_string_with_format(r, col, &*v, fmt)
+                        .map_err(xerr)?;
                     width(&v)
                 }
                 Cell::N(x, k) => {
