@@ -281,16 +281,19 @@ fn is_textlike(c: char) -> bool {
 /// give them) → the ideographs they stand for. One character in, at most one out.
 pub fn normalize(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
+    // Text is copied a run at a time: almost every character stays as it is.
+    let mut kept = 0;
+    let mut chars = raw.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let with = match c {
             '\r' => {
-                if chars.peek() == Some(&'\n') {
+                if let Some(&(_, '\n')) = chars.peek() {
                     chars.next();
                 }
-                out.push('\n');
+                Some('\n')
             }
-            '\n' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push('\n'),
+            '\n' => continue,
+            '\u{2028}' | '\u{2029}' | '\u{85}' => Some('\n'),
             '\t'
             | '\u{0B}'
             | '\u{0C}'
@@ -298,12 +301,19 @@ pub fn normalize(raw: &str) -> String {
             | '\u{3000}'
             | '\u{2000}'..='\u{200A}'
             | '\u{202F}'
-            | '\u{205F}' => out.push(' '),
-            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => {}
-            c if c.is_control() => {}
-            c => out.push(super::radicals::fold(c)),
-        }
+            | '\u{205F}' => Some(' '),
+            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => None,
+            c if c.is_control() => None,
+            c => match super::radicals::fold(c) {
+                f if f == c => continue,
+                f => Some(f),
+            },
+        };
+        out.push_str(&raw[kept..i]);
+        out.extend(with);
+        kept = chars.peek().map_or(raw.len(), |&(j, _)| j);
     }
+    out.push_str(&raw[kept..]);
     out
 }
 
@@ -312,6 +322,53 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = "二、存在的问题\r\n（一）党员队伍老化。\r\n";
+
+    /// The character-by-character definition the run-copying [`normalize`] must agree with.
+    fn normalize_by_char(raw: &str) -> String {
+        let mut out = String::new();
+        let mut chars = raw.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\r' => {
+                    if chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    out.push('\n');
+                }
+                '\n' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push('\n'),
+                '\t'
+                | '\u{0B}'
+                | '\u{0C}'
+                | '\u{A0}'
+                | '\u{3000}'
+                | '\u{2000}'..='\u{200A}'
+                | '\u{202F}'
+                | '\u{205F}' => out.push(' '),
+                '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => {}
+                c if c.is_control() => {}
+                c => out.push(crate::ingest::radicals::fold(c)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn normalize_agrees_with_the_character_by_character_definition() {
+        let alphabet: Vec<char> = "党建a1 。\r\n\t\u{0B}\u{0C}\u{A0}\u{3000}\u{2003}\u{202F}\u{205F}\u{2028}\u{2029}\u{85}\u{200B}\u{200D}\u{2060}\u{FEFF}\u{AD}\u{1}\u{7F}\u{2F00}\u{2E81}\u{2EFF}\u{2FD5}\u{1F600}"
+            .chars()
+            .collect();
+        let mut rng = crate::rng::SplitMix(5);
+        for n in 0..3000 {
+            let len = n % 40;
+            let s: String = (0..len)
+                .map(|_| alphabet[rng.below(alphabet.len())])
+                .collect();
+            assert_eq!(normalize(&s), normalize_by_char(&s), "{s:?}");
+        }
+        for s in ["", "\r", "\r\n", "\n\r", "a\r", "\r\r\n", "⼀\r\n⼀"] {
+            assert_eq!(normalize(s), normalize_by_char(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn big5_is_not_read_as_gb18030() {
