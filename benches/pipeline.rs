@@ -236,6 +236,7 @@ fn benches(c: &mut Criterion) {
         }),
         near_duplicates: false,
         exclude: Vec::new(),
+        scratch: None,
     };
     let shard_bytes: u64 = Inputs::gather(&settings)
         .expect("corpus manifest")

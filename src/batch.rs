@@ -73,6 +73,9 @@ pub struct Settings {
     pub near_duplicates: bool,
     /// Folders never read (canonical paths): the output folder.
     pub exclude: Vec<PathBuf>,
+    /// Where records wait for the near-duplicate pairs, in an unnamed file (the run's staging folder);
+    /// the system's temporary folder when `None`.
+    pub scratch: Option<PathBuf>,
 }
 
 /// The report files of a run, found before any is read.
@@ -211,7 +214,11 @@ pub fn run(
             .collect()
     };
     let mut nd_index = neardup::Index::new();
-    let mut held = if near_dups { Some(Held::new()?) } else { None };
+    let mut held = if near_dups {
+        Some(Held::new(settings.scratch.as_deref())?)
+    } else {
+        None
+    };
     // Stores one processed chunk, in input order: the only serial step, so it runs while the workers
     // process the next chunk.
     let mut store = |part: &[Source],
@@ -314,31 +321,38 @@ pub fn run(
 /// 100 MB of reports.
 struct Held {
     file: std::io::BufWriter<std::fs::File>,
+    /// The folder of the file, for messages.
+    dir: PathBuf,
     count: usize,
 }
 
 impl Held {
-    fn new() -> Result<Held> {
-        let file = tempfile::tempfile().map_err(Held::error)?;
+    fn new(dir: Option<&std::path::Path>) -> Result<Held> {
+        let dir = dir.map_or_else(std::env::temp_dir, std::path::Path::to_path_buf);
+        let file = tempfile::tempfile_in(&dir).map_err(|source| Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
         Ok(Held {
             file: std::io::BufWriter::new(file),
+            dir,
             count: 0,
         })
     }
 
-    fn error(source: std::io::Error) -> Error {
+    fn error(&self, source: std::io::Error) -> Error {
         Error::Io {
-            path: std::env::temp_dir(),
+            path: self.dir.clone(),
             source,
         }
     }
 
     fn push(&mut self, rec: &ReportRecord) -> Result<()> {
         use std::io::Write;
-        serde_json::to_writer(&mut self.file, rec)
+        let written = serde_json::to_writer(&mut self.file, rec)
             .map_err(std::io::Error::from)
-            .and_then(|()| self.file.write_all(b"\n"))
-            .map_err(Held::error)?;
+            .and_then(|()| self.file.write_all(b"\n"));
+        written.map_err(|e| self.error(e))?;
         self.count += 1;
         Ok(())
     }
@@ -346,14 +360,16 @@ impl Held {
     /// The records in the order they were held.
     fn records(self) -> Result<impl Iterator<Item = Result<ReportRecord>>> {
         use std::io::{BufRead, Seek};
-        let mut file = self
-            .file
-            .into_inner()
-            .map_err(|e| Held::error(e.into_error()))?;
-        file.rewind().map_err(Held::error)?;
-        Ok(std::io::BufReader::new(file).lines().map(|line| {
-            let line = line.map_err(Held::error)?;
-            serde_json::from_str(&line).map_err(|e| Held::error(e.into()))
+        let dir = self.dir;
+        let error = move |source| Error::Io {
+            path: dir.clone(),
+            source,
+        };
+        let mut file = self.file.into_inner().map_err(|e| error(e.into_error()))?;
+        file.rewind().map_err(&error)?;
+        Ok(std::io::BufReader::new(file).lines().map(move |line| {
+            let line = line.map_err(&error)?;
+            serde_json::from_str(&line).map_err(|e| error(e.into()))
         }))
     }
 }

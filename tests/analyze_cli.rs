@@ -302,7 +302,8 @@ fn dual_solver_trains_deterministic_models_that_analyze_uses() {
 
 /// `--near-duplicates` end to end: a report copied with a paragraph added is paired with its original (and
 /// with nothing else), both records say so, every other field of every record is what a plain run writes
-/// (the records are held back on disk until the pairs are known), and thread count changes no byte.
+/// (the records are held back on disk until the pairs are known, in the output's staging folder, so no
+/// temporary folder is needed), and thread count changes no byte.
 #[test]
 fn near_duplicates_pair_a_copied_report_and_keep_every_record() {
     let input = tempfile::tempdir().unwrap();
@@ -318,8 +319,10 @@ fn near_duplicates_pair_a_copied_report_and_keep_every_record() {
         let name = f.replace('/', "-");
         std::fs::copy(src.join(f), input.path().join(name)).unwrap();
     }
+    // No usable temporary folder: held records and the workbook's rows wait in the output's staging folder.
     let run = |out: &Path, extra: &[&str]| {
         shuzhi()
+            .env("TMPDIR", input.path().join("no-such-folder"))
             .arg("analyze")
             .arg(input.path())
             .args(["--quiet", "--out"])

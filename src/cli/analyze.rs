@@ -92,6 +92,7 @@ impl Args {
                 near_duplicates: self.near_duplicates,
                 // The output folder is never read, even when it lies inside an input folder.
                 exclude: self.out.canonicalize().into_iter().collect(),
+                scratch: None,
             },
             out: self.out,
             model: self.model,
@@ -170,9 +171,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     let mut sink = JsonlSink::create(set.dir())?;
+    // Held records wait in the staging folder: a run needs no writable place but its output's.
+    let settings = batch::Settings {
+        scratch: Some(set.dir().to_path_buf()),
+        ..args.batch.clone()
+    };
     let outcome = match batch::run(
         inputs,
-        &args.batch,
+        &settings,
         &engine,
         &mut sink,
         &interrupted,

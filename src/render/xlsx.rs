@@ -197,12 +197,14 @@ fn family_of<'a>(t: &'a Tables, id: &str) -> &'a str {
         .map_or("", |x| family_zh(&x.family))
 }
 
-/// The workbook as bytes.
+/// The workbook as bytes. Its sheets' rows wait in temporary files in `tempdir` (the output folder, so
+/// a run needs no other writable place) until the workbook is assembled.
 ///
 /// # Errors
 /// Workbook errors.
-pub fn render_xlsx(t: &Tables) -> Result<Vec<u8>> {
+pub fn render_xlsx(t: &Tables, tempdir: &Path) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
+    wb.set_tempdir(tempdir).map_err(xerr)?;
     let date = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xerr)?;
     wb.set_properties(
         &DocProperties::new()
@@ -474,7 +476,11 @@ pub fn render_xlsx(t: &Tables) -> Result<Vec<u8>> {
 /// # Errors
 /// Workbook or I/O errors naming the file.
 pub fn write_xlsx(path: &Path, t: &Tables) -> Result<()> {
-    let buf = render_xlsx(t)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let buf = render_xlsx(t, dir)?;
     write_atomic(path, &buf)
 }
 
