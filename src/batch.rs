@@ -316,9 +316,9 @@ pub fn run(
     })
 }
 
-/// Records held back until the near-duplicate pairs are known, one JSON line each in an unnamed temporary
-/// file (gone with the process, however it ends) rather than in memory: they are tens of megabytes per
-/// 100 MB of reports.
+/// Records held back until the near-duplicate pairs are known, one JSON line each in an unnamed file of
+/// the scratch folder (gone with the process, however it ends) rather than in memory: they are tens of
+/// megabytes per 100 MB of reports.
 struct Held {
     file: std::io::BufWriter<std::fs::File>,
     /// The folder of the file, for messages.
@@ -329,10 +329,7 @@ struct Held {
 impl Held {
     fn new(dir: Option<&std::path::Path>) -> Result<Held> {
         let dir = dir.map_or_else(std::env::temp_dir, std::path::Path::to_path_buf);
-        let file = tempfile::tempfile_in(&dir).map_err(|source| Error::Io {
-            path: dir.clone(),
-            source,
-        })?;
+        let file = tempfile::tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(Held {
             file: std::io::BufWriter::new(file),
             dir,
@@ -340,19 +337,12 @@ impl Held {
         })
     }
 
-    fn error(&self, source: std::io::Error) -> Error {
-        Error::Io {
-            path: self.dir.clone(),
-            source,
-        }
-    }
-
     fn push(&mut self, rec: &ReportRecord) -> Result<()> {
         use std::io::Write;
         let written = serde_json::to_writer(&mut self.file, rec)
             .map_err(std::io::Error::from)
             .and_then(|()| self.file.write_all(b"\n"));
-        written.map_err(|e| self.error(e))?;
+        written.map_err(|e| Error::io(&self.dir, e))?;
         self.count += 1;
         Ok(())
     }
@@ -361,10 +351,7 @@ impl Held {
     fn records(self) -> Result<impl Iterator<Item = Result<ReportRecord>>> {
         use std::io::{BufRead, Seek};
         let dir = self.dir;
-        let error = move |source| Error::Io {
-            path: dir.clone(),
-            source,
-        };
+        let error = move |e| Error::io(&dir, e);
         let mut file = self.file.into_inner().map_err(|e| error(e.into_error()))?;
         file.rewind().map_err(&error)?;
         Ok(std::io::BufReader::new(file).lines().map(move |line| {
