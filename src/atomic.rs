@@ -24,6 +24,14 @@ fn publish_mode(file: &std::fs::File, target: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The folder a path names a file in: its parent, or `.` for a bare file name.
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// Writes `bytes` to `path` atomically.
 ///
 /// # Errors
@@ -40,10 +48,7 @@ pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(path);
     let err = |e: std::io::Error| Error::io(path, e);
     let tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
@@ -73,10 +78,7 @@ impl AtomicFile {
     /// # Errors
     /// The temp file cannot be created.
     pub fn create(target: &Path) -> Result<AtomicFile> {
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
+        let dir = folder_of(target);
         let tmp = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
             .tempfile_in(dir)

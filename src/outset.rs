@@ -280,9 +280,9 @@ impl OutputSet {
             Ok(_) => {}
             Err(_) => {
                 let name = out.file_name().map(|n| n.to_string_lossy().into_owned());
-                let parent = parent_of(out);
+                let parent = crate::atomic::folder_of(out);
                 // A run killed between the two renames of `exchange` left the old set beside `out`.
-                if let (Some(name), Ok(rd)) = (name, std::fs::read_dir(&parent)) {
+                if let (Some(name), Ok(rd)) = (name, std::fs::read_dir(parent)) {
                     let spare = format!(".{name}.shuzhi-old-");
                     for e in rd.flatten() {
                         if e.file_name().to_string_lossy().starts_with(&spare) {
@@ -382,13 +382,6 @@ impl Drop for OutputSet {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.staging);
         }
-    }
-}
-
-fn parent_of(p: &Path) -> PathBuf {
-    match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
     }
 }
 

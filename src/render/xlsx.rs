@@ -476,11 +476,7 @@ pub fn render_xlsx(t: &Tables, tempdir: &Path) -> Result<Vec<u8>> {
 /// # Errors
 /// Workbook or I/O errors naming the file.
 pub fn write_xlsx(path: &Path, t: &Tables) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let buf = render_xlsx(t, dir)?;
+    let buf = render_xlsx(t, crate::atomic::folder_of(path))?;
     write_atomic(path, &buf)
 }
 
