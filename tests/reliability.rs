@@ -630,6 +630,19 @@ fn summary_md_escapes_unit_names() {
     assert!(!md.lines().any(|l| l.starts_with("# 标题")), "{md}");
 }
 
+/// `shuzhi label import SHEET --labels LABELS --corpus CORPUS`, run.
+fn label_import(sheet: &Path, labels: &Path, corpus: &Path) -> std::process::Output {
+    shuzhi()
+        .args(["label", "import"])
+        .arg(sheet)
+        .arg("--labels")
+        .arg(labels)
+        .arg("--corpus")
+        .arg(corpus)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn label_export_csv_starts_no_formula_and_import_reads_the_text_back() {
     let d = tempfile::tempdir().unwrap();
@@ -671,15 +684,7 @@ fn label_export_csv_starts_no_formula_and_import_reads_the_text_back() {
     }
     w.flush().unwrap();
     let labels = d.path().join("labels.jsonl");
-    let o = shuzhi()
-        .args(["label", "import"])
-        .arg(&filled)
-        .arg("--labels")
-        .arg(&labels)
-        .arg("--corpus")
-        .arg(&c)
-        .output()
-        .unwrap();
+    let o = label_import(&filled, &labels, &c);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(&labels).unwrap();
     let v: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
@@ -787,15 +792,7 @@ fn an_imported_formula_cell_without_a_stored_value_is_an_error_naming_the_cell()
     zout.finish().unwrap();
     assert!(stripped, "the stored value was taken out");
     let labels = d.path().join("labels.jsonl");
-    let o = shuzhi()
-        .args(["label", "import"])
-        .arg(&sheet)
-        .arg("--labels")
-        .arg(&labels)
-        .arg("--corpus")
-        .arg(&c)
-        .output()
-        .unwrap();
+    let o = label_import(&sheet, &labels, &c);
     expect_code(&o, 1);
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(
