@@ -272,10 +272,10 @@ impl Index {
 
     /// [`Index::shingle_keys`], packed or hashed as told.
     fn shingle_keys_as(&self, i: usize, packed: bool) -> Vec<u64> {
-        const BITS: u32 = PACK_BITS;
         let key = |w: &[u32]| -> u64 {
             if packed {
-                w.iter().fold(0, |k, &x| (k << BITS) | (u64::from(x) + 1))
+                w.iter()
+                    .fold(0, |k, &x| (k << PACK_BITS) | (u64::from(x) + 1))
             } else {
                 fnv(
                     w.iter()
