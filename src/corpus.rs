@@ -124,6 +124,22 @@ pub fn parse(
     pipeline::parse_source(s, opts, manifest, seg, roles, which)
 }
 
+/// Reads and structures one source with the manifest of its root, without segmenting it
+/// ([`pipeline::segment_statements`] does that next).
+///
+/// # Errors
+/// The reason the file was skipped.
+pub fn read_structured(
+    s: &Source,
+    manifests: &Manifests,
+    roles: Option<&RoleModel>,
+    opts: &IngestOptions,
+) -> std::result::Result<Parsed, crate::error::SkipReason> {
+    let manifest = manifests.get(&*s.root).and_then(|m| m.as_ref());
+    let doc = ingest::load(s, opts)?;
+    Ok(pipeline::structure_document(doc, manifest, roles))
+}
+
 /// All reports under some paths, sorted by id, with the files that could not be read.
 #[derive(Debug)]
 pub struct Corpus {

@@ -27,7 +27,7 @@ pub struct Parsed {
     /// The repairs the normaliser made before structure (empty for a clean file).
     pub normalized: Vec<normalize::Step>,
     /// Filtered tokens of each statement, in [`Structure::statements`] order; empty for the statements
-    /// [`Tokens::Classified`] leaves out.
+    /// [`Tokens::Classified`] leaves out, and no entry at all before [`segment_statements`].
     pub tokens: Vec<Vec<String>>,
     /// Byte offset within its statement of each token in [`Parsed::tokens`], so that evidence can split a
     /// statement's tokens by sentence without segmenting it again.
@@ -58,11 +58,23 @@ pub enum Tokens {
 
 /// Structures and segments a decoded document.
 pub fn parse_document(
-    mut doc: Document,
+    doc: Document,
     manifest: Option<&Manifest>,
     seg: &Segmenter,
     roles: Option<&RoleModel>,
     which: Tokens,
+) -> Parsed {
+    let mut p = structure_document(doc, manifest, roles);
+    segment_statements(&mut p, seg, which);
+    p
+}
+
+/// Normalises and structures a decoded document: [`parse_document`] without segmentation, so that a batch
+/// can structure several reports before segmenting them (see [`segment_statements`]).
+pub fn structure_document(
+    mut doc: Document,
+    manifest: Option<&Manifest>,
+    roles: Option<&RoleModel>,
 ) -> Parsed {
     let norm = normalize::normalize(&doc.text);
     doc.text = norm.text;
@@ -81,7 +93,21 @@ pub fn parse_document(
             .into(),
         );
     }
-    let (tokens, starts) = structure
+    Parsed {
+        doc,
+        meta,
+        structure,
+        normalized: norm.steps,
+        tokens: Vec::new(),
+        starts: Vec::new(),
+    }
+}
+
+/// Segments the statements `which` names of a structured report into [`Parsed::tokens`] and
+/// [`Parsed::starts`].
+pub fn segment_statements(p: &mut Parsed, seg: &Segmenter, which: Tokens) {
+    (p.tokens, p.starts) = p
+        .structure
         .statements()
         .map(|s| {
             if which == Tokens::All || s.role.classified() {
@@ -91,14 +117,6 @@ pub fn parse_document(
             }
         })
         .unzip();
-    Parsed {
-        doc,
-        meta,
-        structure,
-        normalized: norm.steps,
-        tokens,
-        starts,
-    }
 }
 
 /// Tokens of a statement, without its list marker (「（一）」「三是」 say nothing about the theme).
