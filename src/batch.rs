@@ -8,11 +8,12 @@ use crate::aggregate::{Aggregate, Mention, ReportRecord};
 use crate::classify::Engine;
 use crate::corpus::{self, Manifests};
 use crate::error::{Error, Result, SkipReason, Skipped};
-use crate::findings::report_findings;
+use crate::findings;
 use crate::ingest::{IngestOptions, Source};
 use crate::neardup;
 use crate::pipeline::{self, Parsed, Tokens};
 use crate::render::jsonl::RecordSink;
+use crate::themes::RuleHit;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -188,9 +189,10 @@ pub fn run(
         Tokens::Classified
     };
     let opts = settings.ingest;
-    // One small batch of reports, stage by stage: each stage's tables (jieba's dictionary, the rule
-    // automaton, the model's weights) stay in the processor's caches for the whole batch instead of being
-    // evicted by the other stages at every report. Outputs are the same as report by report.
+    // One small batch of reports, stage by stage (read and structure, segment, rule hits, the rest of
+    // classification): each stage's tables (jieba's dictionary, the rule automaton, the model's weights)
+    // stay in the processor's caches for the whole batch instead of being evicted by the other stages at
+    // every report. Outputs are the same as report by report.
     let batch = |sub: &[Source]| -> Vec<(u64, std::result::Result<Analysed, SkipReason>)> {
         let mut read: Vec<(u64, std::result::Result<Parsed, SkipReason>)> = sub
             .iter()
@@ -207,10 +209,18 @@ pub fn run(
         for p in read.iter_mut().filter_map(|(_, r)| r.as_mut().ok()) {
             pipeline::segment_statements(p, &engine.segmenter, which);
         }
+        let ruled: Vec<Vec<Vec<RuleHit>>> = read
+            .iter()
+            .map(|(_, r)| match r {
+                Ok(p) => findings::statement_rule_hits(p, engine),
+                Err(_) => Vec::new(),
+            })
+            .collect();
         read.into_iter()
-            .map(|(size, r)| {
+            .zip(ruled)
+            .map(|((size, r), rule_hits)| {
                 let r = r.map(|p| {
-                    let (rec, mentions) = report_findings(&p, engine);
+                    let (rec, mentions) = findings::report_findings_ruled(&p, engine, &rule_hits);
                     let tokens = if near_dups {
                         p.tokens.concat()
                     } else {

@@ -4,10 +4,35 @@ use crate::aggregate::{Mention, ReportRecord};
 use crate::classify::Engine;
 use crate::pipeline::Parsed;
 use crate::structure::Role;
+use crate::themes::RuleHit;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Classifies every problem, cause and measure statement of a report and summarises the report.
 pub fn report_findings(p: &Parsed, engine: &Engine) -> (ReportRecord, Vec<Mention>) {
+    report_findings_ruled(p, engine, &statement_rule_hits(p, engine))
+}
+
+/// The rule hits of each statement of a report, in [`Parsed::statements`] order (none for the statements
+/// that are not classified): the first part of [`report_findings`], which a batch runs for many reports
+/// before the rest.
+pub fn statement_rule_hits(p: &Parsed, engine: &Engine) -> Vec<Vec<RuleHit>> {
+    p.statements()
+        .map(|(_, st, _)| {
+            if st.role.classified() {
+                engine.taxonomy.rule_hits(&st.text)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect()
+}
+
+/// [`report_findings`] given [`statement_rule_hits`] of the report.
+pub fn report_findings_ruled(
+    p: &Parsed,
+    engine: &Engine,
+    rule_hits: &[Vec<RuleHit>],
+) -> (ReportRecord, Vec<Mention>) {
     let tax = &engine.taxonomy;
     let mut raised: BTreeSet<String> = BTreeSet::new();
     let mut measures: BTreeSet<String> = BTreeSet::new();
@@ -21,7 +46,7 @@ pub fn report_findings(p: &Parsed, engine: &Engine) -> (ReportRecord, Vec<Mentio
             problem_statements += 1;
         }
         let starts = p.starts.get(i).map(Vec::as_slice);
-        for h in engine.classify_cut(&st.text, tokens, starts, st.role) {
+        for h in engine.classify_ruled(&st.text, tokens, starts, st.role, &rule_hits[i]) {
             let id = tax.themes[h.theme].id.clone();
             match st.role {
                 Role::Problem | Role::Cause => {

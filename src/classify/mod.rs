@@ -16,7 +16,7 @@ pub mod theme_model;
 use crate::error::Result;
 use crate::segment::Segmenter;
 use crate::structure::{markers::is_han, Role};
-use crate::themes::Taxonomy;
+use crate::themes::{RuleHit, Taxonomy};
 use features::{Input, Sparse};
 use model::Classifier;
 use serde::Serialize;
@@ -236,7 +236,22 @@ impl Engine {
         if !role.classified() {
             return Vec::new();
         }
-        let rule_hits = self.taxonomy.rule_hits(text);
+        self.classify_ruled(text, tokens, starts, role, &self.taxonomy.rule_hits(text))
+    }
+
+    /// [`Engine::classify_cut`] given the statement's rule hits ([`crate::themes::Taxonomy::rule_hits`] of
+    /// `text`), so that a batch can find the rule hits of many statements before classifying them.
+    pub fn classify_ruled(
+        &self,
+        text: &str,
+        tokens: &[String],
+        starts: Option<&[u32]>,
+        role: Role,
+        rule_hits: &[RuleHit],
+    ) -> Vec<Hit> {
+        if !role.classified() {
+            return Vec::new();
+        }
         let rules: Vec<usize> = rule_hits.iter().map(|h| h.theme).collect();
         let mut hits = Vec::new();
         match &self.model {
@@ -273,7 +288,7 @@ impl Engine {
             None => {
                 // Rules alone only speak for problems and causes: their patterns assume a problem context.
                 if role.raises() {
-                    for h in &rule_hits {
+                    for h in rule_hits {
                         let (evidence, cues) = self.rule_evidence(text, h.span);
                         hits.push(Hit {
                             theme: h.theme,
@@ -385,22 +400,23 @@ fn model_evidence(
     let Some((_, span, x)) = best else {
         return (char_span(text, (0, text.len())), Vec::new());
     };
-    let text_dim = model.vocab.role_base();
-    let mut contrib: Vec<(f32, String)> = x
+    // Text features only: their names are the vocabulary's terms, borrowed until the three are chosen.
+    let terms = &model.vocab.terms;
+    let mut contrib: Vec<(f32, &str)> = x
         .iter()
-        .filter(|(id, _)| *id < text_dim)
+        .filter(|(id, _)| (*id as usize) < terms.len())
         .filter_map(|&(id, v)| {
             tm.weights
                 .binary_search_by_key(&id, |(i, _)| *i)
                 .ok()
-                .map(|k| (v * tm.weights[k].1, model.vocab.name(id)))
+                .map(|k| (v * tm.weights[k].1, terms[id as usize].as_str()))
         })
         .filter(|(c, _)| *c > 0.0)
         .collect();
-    contrib.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    contrib.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     let cues = contrib
         .into_iter()
-        .map(|(_, n)| n.split_once(':').map(|(_, w)| w.to_string()).unwrap_or(n))
+        .map(|(_, n)| n.split_once(':').map_or(n, |(_, w)| w).to_string())
         .filter(|w| !w.is_empty())
         .take(3)
         .collect();
