@@ -58,8 +58,24 @@ impl std::hash::Hasher for FxHasher {
             let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
             self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
         }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        // The tail in at most three steps (4, 2, 1 bytes): most words are two or three characters, 6 or 9
+        // bytes, and a step per byte made hashing them a chain of dependent multiplications.
+        let mut rest = chunks.remainder();
+        let mut step = |v: u64| self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        if rest.len() >= 4 {
+            step(u64::from(u32::from_le_bytes(
+                rest[..4].try_into().expect("4 bytes"),
+            )));
+            rest = &rest[4..];
+        }
+        if rest.len() >= 2 {
+            step(u64::from(u16::from_le_bytes(
+                rest[..2].try_into().expect("2 bytes"),
+            )));
+            rest = &rest[2..];
+        }
+        if let Some(&b) = rest.first() {
+            step(u64::from(b));
         }
     }
 
