@@ -382,3 +382,115 @@ impl Held {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline;
+    use std::path::Path;
+
+    #[derive(Default)]
+    struct Collect {
+        reports: Vec<ReportRecord>,
+        mentions: Vec<Mention>,
+    }
+
+    impl RecordSink for Collect {
+        fn report(&mut self, rec: &ReportRecord) -> Result<()> {
+            self.reports.push(rec.clone());
+            Ok(())
+        }
+        fn mention(&mut self, m: &Mention) -> Result<()> {
+            self.mentions.push(m.clone());
+            Ok(())
+        }
+    }
+
+    /// Reports taken through the stages in batches get the records and mentions of one report at a time,
+    /// in order, with unreadable files among them and more reports than one batch, on 1 and 3 threads.
+    #[test]
+    fn batches_give_the_findings_of_one_report_at_a_time() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (engine, _) = Engine::from_model_dir(&root.join("models/default")).unwrap();
+        let dir = std::env::temp_dir().join(format!("shuzhi-batches-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut shipped: Vec<PathBuf> = std::fs::read_dir(root.join("corpus/2023"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        shipped.sort();
+        assert!(shipped.len() > 20, "{}", shipped.len());
+        // Three copies of each shipped report make more than two batches; every seventh file is empty or
+        // binary, so skipped files fall inside batches.
+        let mut n = 0;
+        for _ in 0..3 {
+            for p in &shipped {
+                let name = dir.join(format!("r{n:04}.txt"));
+                match n % 7 {
+                    3 => std::fs::write(&name, b"").unwrap(),
+                    5 => std::fs::write(&name, [0u8, 159, 146, 150, 0, 1, 2, 3]).unwrap(),
+                    _ => std::fs::copy(p, &name).map(drop).unwrap(),
+                }
+                n += 1;
+            }
+        }
+        assert!(n > 2 * BATCH, "{n}");
+        let settings = Settings {
+            paths: vec![dir.clone()],
+            by: Vec::new(),
+            ingest: Default::default(),
+            shard: None,
+            near_duplicates: false,
+            exclude: Vec::new(),
+            scratch: None,
+        };
+        // One report at a time.
+        let inputs = Inputs::gather(&settings).unwrap();
+        let mut want = Collect::default();
+        let mut skipped = 0;
+        for s in &inputs.sources {
+            let manifest = inputs.manifests.get(&*s.root).and_then(|m| m.as_ref());
+            match pipeline::parse_source(
+                s,
+                &settings.ingest,
+                manifest,
+                &engine.segmenter,
+                engine.roles.as_ref(),
+                Tokens::Classified,
+            ) {
+                Ok(p) => {
+                    let (rec, mentions) = findings::report_findings(&p, &engine);
+                    want.reports.push(rec);
+                    want.mentions.extend(mentions);
+                }
+                Err(_) => skipped += 1,
+            }
+        }
+        assert!(skipped >= 2 * n / 7 - 2, "{skipped} of {n}");
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut got = Collect::default();
+            let outcome = pool
+                .install(|| {
+                    run(
+                        Inputs::gather(&settings).unwrap(),
+                        &settings,
+                        &engine,
+                        &mut got,
+                        &AtomicBool::new(false),
+                        &mut |_| {},
+                    )
+                })
+                .unwrap();
+            assert_eq!(outcome.skipped.len(), skipped, "{threads} threads");
+            assert_eq!(got.reports, want.reports, "{threads} threads");
+            assert_eq!(got.mentions, want.mentions, "{threads} threads");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
