@@ -386,7 +386,6 @@ impl Held {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline;
     use std::path::Path;
 
     #[derive(Default)]
@@ -451,13 +450,12 @@ mod tests {
         let mut want = Collect::default();
         let mut skipped = 0;
         for s in &inputs.sources {
-            let manifest = inputs.manifests.get(&*s.root).and_then(|m| m.as_ref());
-            match pipeline::parse_source(
+            match corpus::parse(
                 s,
-                &settings.ingest,
-                manifest,
+                &inputs.manifests,
                 &engine.segmenter,
                 engine.roles.as_ref(),
+                &settings.ingest,
                 Tokens::Classified,
             ) {
                 Ok(p) => {

@@ -108,7 +108,7 @@ pub fn manifests(sources: &[Source]) -> Result<Manifests> {
     Ok(out)
 }
 
-/// Parses one source with the manifest of its root.
+/// Parses one source with the manifest of its root: [`read_structured`], then segmentation.
 ///
 /// # Errors
 /// The reason the file was skipped.
@@ -120,8 +120,9 @@ pub fn parse(
     opts: &IngestOptions,
     which: pipeline::Tokens,
 ) -> std::result::Result<Parsed, crate::error::SkipReason> {
-    let manifest = manifests.get(&*s.root).and_then(|m| m.as_ref());
-    pipeline::parse_source(s, opts, manifest, seg, roles, which)
+    let mut p = read_structured(s, manifests, roles, opts)?;
+    pipeline::segment_statements(&mut p, seg, which);
+    Ok(p)
 }
 
 /// Reads and structures one source with the manifest of its root, without segmenting it
