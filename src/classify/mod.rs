@@ -117,6 +117,26 @@ fn model_probs(
     }))
 }
 
+/// Whether jieba-rs cuts `c` in a run with its neighbours: CJK ideographs, ASCII letters and digits and
+/// `+#&._%-` (its default word class). The supplementary planes are taken whole, so the class can only be
+/// wider than jieba-rs's, never narrower.
+fn cut_together(c: char) -> bool {
+    matches!(c,
+        '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
+        || c.is_ascii_alphanumeric()
+        || matches!(c, '+' | '#' | '&' | '.' | '_' | '%' | '-')
+}
+
+/// The first offset at or after `skip` where a cut of `text` surely starts afresh: the end of the run of
+/// word characters that goes on across `skip`. jieba-rs cuts each such run on its own and every other
+/// character alone (a `\r\n` pair as one), so a cut of the whole text and a cut of `text[skip..]` give the
+/// same tokens from there on. `None` only at a `\r\n` pair split by `skip`.
+fn cut_restart(text: &str, skip: usize) -> Option<usize> {
+    let rest = &text[skip..];
+    let b = skip + rest.find(|c| !cut_together(c)).unwrap_or(rest.len());
+    (b > skip || !(text[..skip].ends_with('\r') && rest.starts_with('\n'))).then_some(b)
+}
+
 fn char_span(text: &str, (s, e): (usize, usize)) -> (usize, usize) {
     let cs = text[..s].chars().count();
     (cs, cs + text[s..e].chars().count())
@@ -319,9 +339,10 @@ impl Engine {
     /// cuts at sentence punctuation anyway, so a sentence's tokens are the same either way).
     ///
     /// With `starts`, the statement's own tokens (its list marker left out) serve every sentence after the
-    /// marker. jieba cuts each run of word characters on its own, and a sentence ends at punctuation or a
-    /// space, so the tokens after a sentence end are the same whether the marker was cut or not. Only the
-    /// text up to the first sentence end after the marker is segmented again, with its marker.
+    /// marker. jieba cuts each run of word characters on its own, so the tokens after the run that goes on
+    /// across the marker's end ([`cut_restart`]) are the same whether the marker was cut or not. Only the
+    /// text up to there is segmented again, with its marker (up to the first sentence end, in the one case
+    /// `cut_restart` leaves open).
     fn sentence_vectors(
         &self,
         model: &Classifier,
@@ -338,11 +359,13 @@ impl Engine {
                 let head = if skip == 0 {
                     0
                 } else {
-                    spans
-                        .iter()
-                        .map(|&(_, e)| e)
-                        .find(|&e| e >= skip)
-                        .unwrap_or(text.len())
+                    cut_restart(text, skip).unwrap_or_else(|| {
+                        spans
+                            .iter()
+                            .map(|&(_, e)| e)
+                            .find(|&e| e >= skip)
+                            .unwrap_or(text.len())
+                    })
                 };
                 let mut all = self.segmenter.tokens_at(&text[..head]);
                 all.extend(
@@ -436,6 +459,64 @@ mod tests {
 
     /// The evidence from the kept token offsets is the evidence from segmenting the statement again, on
     /// every classified statement of the shipped reports.
+    #[test]
+    fn a_cut_restarts_where_cut_restart_says() {
+        let seg = Segmenter::builtin();
+        let pieces = [
+            "一是",
+            "1.",
+            "1、",
+            "（一）",
+            "(2)",
+            "①",
+            "党员",
+            "老龄化",
+            "严重",
+            "村",
+            "。",
+            "，",
+            "、",
+            " ",
+            "\r",
+            "\n",
+            "\r\n",
+            "AB",
+            "x",
+            "3",
+            "%",
+            "-",
+            "．",
+            "㐀",
+            "𠀀",
+            "﨑",
+            "—",
+            "：",
+        ];
+        let mut rng = crate::rng::SplitMix(21);
+        let mut restarts_inside = 0;
+        for _ in 0..3000 {
+            let text: String = (0..1 + rng.below(12))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            let whole = seg.tokens_at(&text);
+            for skip in (1..text.len()).filter(|&i| text.is_char_boundary(i)) {
+                let Some(b) = cut_restart(&text, skip) else {
+                    continue;
+                };
+                restarts_inside += usize::from(b > skip);
+                let mut joined = seg.tokens_at(&text[..b]);
+                joined.extend(
+                    seg.tokens_at(&text[skip..])
+                        .into_iter()
+                        .map(|(at, t)| (skip + at, t))
+                        .filter(|&(at, _)| at >= b),
+                );
+                assert_eq!(joined, whole, "{text:?} cut at {skip}, restart {b}");
+            }
+        }
+        assert!(restarts_inside > 1000, "{restarts_inside}");
+    }
+
     #[test]
     fn kept_offsets_give_the_hits_of_a_second_cut() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
