@@ -30,24 +30,30 @@ impl Line {
     }
 
     fn first(&self) -> Option<char> {
-        self.chars.iter().find(|c| !c.is_whitespace()).copied()
+        self.chars.iter().find(|c| !is_space(**c)).copied()
     }
 
     fn len(&self) -> usize {
-        self.chars.iter().filter(|c| !c.is_whitespace()).count()
+        self.chars.iter().filter(|c| !is_space(**c)).count()
     }
 
     fn is_blank(&self) -> bool {
-        self.chars.iter().all(|c| c.is_whitespace())
+        self.chars.iter().all(|c| is_space(*c))
     }
 
     fn last(&self) -> Option<char> {
         self.chars
             .iter()
             .rev()
-            .find(|c| !c.is_whitespace())
+            .find(|c| !is_space(**c))
             .copied()
     }
+}
+
+/// `char::is_whitespace` without its Unicode table lookup for the characters of Chinese text: no whitespace
+/// character lies above U+3000, and the lines here are read several times each.
+fn is_space(c: char) -> bool {
+    (c as u32) <= 0x3000 && c.is_whitespace()
 }
 
 fn re(s: &str) -> Regex {
@@ -102,11 +108,11 @@ const MAX_NOISE_CHARS: usize = 60;
 
 fn is_noise(line: &Line) -> bool {
     let c = &line.chars;
-    let lead = c.iter().take_while(|x| x.is_whitespace()).count();
+    let lead = c.iter().take_while(|x| is_space(**x)).count();
     let trail = c[lead..]
         .iter()
         .rev()
-        .take_while(|x| x.is_whitespace())
+        .take_while(|x| is_space(**x))
         .count();
     let n = c.len() - lead - trail;
     let page = n > 0 && may_open_page_number(c[lead]);
@@ -121,7 +127,7 @@ fn is_noise(line: &Line) -> bool {
 /// A line's text for comparing titles and contents entries: no spaces, no trailing dot leaders or page
 /// numbers.
 fn key(line: &Line) -> String {
-    let t: String = line.chars.iter().filter(|c| !c.is_whitespace()).collect();
+    let t: String = line.chars.iter().filter(|c| !is_space(**c)).collect();
     t.trim_end_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | '…' | '·' | '-' | '—'))
         .to_string()
 }
@@ -326,12 +332,12 @@ fn unwrap(lines: &mut Vec<Line>) -> bool {
             if cont {
                 // Latin words on both sides of the break keep a space.
                 let ascii = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
-                let first = l.chars.iter().find(|c| !c.is_whitespace()).copied();
+                let first = l.chars.iter().find(|c| !is_space(**c)).copied();
                 if ascii(prev.last()) && ascii(first) {
                     prev.chars.push(' ');
                     prev.orig.push(prev.newline.unwrap_or(0));
                 }
-                let skip = l.chars.iter().take_while(|c| c.is_whitespace()).count();
+                let skip = l.chars.iter().take_while(|c| is_space(**c)).count();
                 prev.chars.extend_from_slice(&l.chars[skip..]);
                 prev.orig.extend_from_slice(&l.orig[skip..]);
                 prev.newline = l.newline;
@@ -376,12 +382,12 @@ fn breaks(l: &Line) -> Vec<(usize, bool)> {
     // Every break inside this loop needs a flattened line.
     let mut i = if flat { 0 } else { n };
     while i < n {
-        if c[i].is_whitespace() {
+        if is_space(c[i]) {
             let s = i;
-            while i < n && c[i].is_whitespace() {
+            while i < n && is_space(c[i]) {
                 i += 1;
             }
-            let before = c[..s].iter().rev().find(|x| !x.is_whitespace());
+            let before = c[..s].iter().rev().find(|x| !is_space(**x));
             if flat
                 && s > 0
                 && i < n
@@ -404,7 +410,7 @@ fn breaks(l: &Line) -> Vec<(usize, bool)> {
         {
             // A page number copied into the flow (「。·1·二、」) sits between a sentence end and a heading.
             let before = &c[..i - page_tail(&c[..i])];
-            let prev = before.iter().rev().find(|x| !x.is_whitespace()).copied();
+            let prev = before.iter().rev().find(|x| !is_space(**x)).copied();
             if prev.is_some_and(|p| matches!(p, '。' | '！' | '？' | '；' | '：')) {
                 let rest: String = c[i..n.min(i + 12)].iter().collect();
                 if let Some(m) = block_marker(&rest) {
@@ -429,8 +435,8 @@ fn breaks(l: &Line) -> Vec<(usize, bool)> {
     }
     if !flat {
         // 「二、存在的问题  全镇党员……」: a short heading and its body on one line.
-        let lead_chars = c.iter().take_while(|x| x.is_whitespace()).count();
-        if let Some(sp) = c.iter().skip(lead_chars).position(|x| x.is_whitespace()) {
+        let lead_chars = c.iter().take_while(|x| is_space(**x)).count();
+        if let Some(sp) = c.iter().skip(lead_chars).position(|x| is_space(*x)) {
             let at = lead_chars + sp;
             let head: String = c[lead_chars..at].iter().collect();
             let body: String = c[at..].iter().collect();
@@ -630,6 +636,14 @@ fn split_flattened(lines: &mut Vec<Line>, only: Option<&[bool]>) -> Vec<bool> {
 mod tests {
     use super::super::normalize;
     use super::super::Step;
+    use super::is_space;
+
+    #[test]
+    fn is_space_is_is_whitespace() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_space(c), c.is_whitespace(), "{:X}", c as u32);
+        }
+    }
 
     #[test]
     fn noise_lines_go() {
