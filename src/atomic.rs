@@ -108,6 +108,9 @@ impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.writer.write(buf)
     }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.writer.write_all(buf)
+    }
     fn flush(&mut self) -> std::io::Result<()> {
         self.writer.flush()
     }

@@ -89,9 +89,9 @@ pub type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 
 /// What a statement offers to the feature extractor.
 #[derive(Debug, Clone)]
-pub struct Input<'a> {
-    /// Filtered jieba tokens.
-    pub tokens: &'a [String],
+pub struct Input<'a, S = String> {
+    /// Filtered jieba tokens (owned, or borrowed from the text they were cut from).
+    pub tokens: &'a [S],
     /// Raw statement text (for character n-grams).
     pub text: &'a str,
     /// Section role.
@@ -125,21 +125,21 @@ impl Default for FeatureParams {
 }
 
 /// Enumerates the raw feature names of one statement (with repetition, for term frequency).
-pub fn raw_terms(input: &Input, p: &FeatureParams, mut emit: impl FnMut(&str)) {
+pub fn raw_terms<S: AsRef<str>>(input: &Input<S>, p: &FeatureParams, mut emit: impl FnMut(&str)) {
     let mut buf = String::with_capacity(32);
     for t in input.tokens {
         buf.clear();
         buf.push_str("w:");
-        buf.push_str(t);
+        buf.push_str(t.as_ref());
         emit(&buf);
     }
     if p.word_bigrams {
         for w in input.tokens.windows(2) {
             buf.clear();
             buf.push_str("b:");
-            buf.push_str(&w[0]);
+            buf.push_str(w[0].as_ref());
             buf.push(' ');
-            buf.push_str(&w[1]);
+            buf.push_str(w[1].as_ref());
             emit(&buf);
         }
     }
@@ -254,7 +254,7 @@ impl Lookup {
 
     /// Pushes the feature id of every raw term of `input` that is in the vocabulary, as [`raw_terms`] would
     /// name them.
-    fn ids(&self, input: &Input, p: &FeatureParams, ids: &mut Vec<u32>) {
+    fn ids<S: AsRef<str>>(&self, input: &Input<S>, p: &FeatureParams, ids: &mut Vec<u32>) {
         if let Some(by_name) = &self.by_name {
             raw_terms(input, p, |t| {
                 if let Some(&id) = by_name.get(t) {
@@ -265,7 +265,7 @@ impl Lookup {
         }
         let mut prev: Option<u32> = None;
         for t in input.tokens {
-            let w = self.words.get(t.as_str()).copied();
+            let w = self.words.get(t.as_ref()).copied();
             if let Some(w) = w {
                 let f = self.unigram[w as usize];
                 if f != NONE {
@@ -405,7 +405,7 @@ impl Vocabulary {
     }
 
     /// The TF-IDF vector of a statement (sublinear tf, L2-normalised text part), plus indicators.
-    pub fn transform(&self, input: &Input) -> Sparse {
+    pub fn transform<S: AsRef<str>>(&self, input: &Input<S>) -> Sparse {
         let mut ids: Vec<u32> = Vec::with_capacity(3 * input.tokens.len() + input.text.len() / 3);
         self.lookup.ids(input, &self.params, &mut ids);
         // Sorted, then counted by runs: ids in order, so float sums never depend on hash order.

@@ -379,22 +379,22 @@ impl Engine {
             }
             _ => self.segmenter.tokens_at(text),
         };
+        let words: Vec<&str> = all.iter().map(|&(_, t)| t).collect();
+        // `all` is in text order: a sentence's tokens are the run from its first token on to the next
+        // sentence's (tokens between sentences, if any, are left out).
         let mut i = 0;
         spans
             .into_iter()
             .map(|(s, e)| {
-                let mut toks: Vec<String> = Vec::new();
-                while let Some(&(at, t)) = all.get(i) {
-                    if at >= e {
-                        break;
-                    }
-                    if at >= s {
-                        toks.push(t.to_string());
-                    }
+                while all.get(i).is_some_and(|&(at, _)| at < s) {
+                    i += 1;
+                }
+                let first = i;
+                while all.get(i).is_some_and(|&(at, _)| at < e) {
                     i += 1;
                 }
                 let x = model.vocab.transform(&Input {
-                    tokens: &toks,
+                    tokens: &words[first..i],
                     text: &text[s..e],
                     role,
                     rules,

@@ -42,11 +42,7 @@ impl Line {
     }
 
     fn last(&self) -> Option<char> {
-        self.chars
-            .iter()
-            .rev()
-            .find(|c| !is_space(**c))
-            .copied()
+        self.chars.iter().rev().find(|c| !is_space(**c)).copied()
     }
 }
 
@@ -109,11 +105,7 @@ const MAX_NOISE_CHARS: usize = 60;
 fn is_noise(line: &Line) -> bool {
     let c = &line.chars;
     let lead = c.iter().take_while(|x| is_space(**x)).count();
-    let trail = c[lead..]
-        .iter()
-        .rev()
-        .take_while(|x| is_space(**x))
-        .count();
+    let trail = c[lead..].iter().rev().take_while(|x| is_space(**x)).count();
     let n = c.len() - lead - trail;
     let page = n > 0 && may_open_page_number(c[lead]);
     // Only a page number can be longer than a boilerplate line, and only a line that starts like one.

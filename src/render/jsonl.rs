@@ -37,13 +37,25 @@ pub struct JsonlSink {
     reports: AtomicFile,
     mentions: AtomicFile,
     dir: PathBuf,
+    /// One line, serialised whole before it is written (serde_json writes a line in many small pieces).
+    buf: Vec<u8>,
 }
 
-fn line<T: serde::Serialize>(w: &mut AtomicFile, v: &T, path: &Path) -> Result<()> {
-    serde_json::to_writer(&mut *w, v)
+fn line<T: serde::Serialize>(
+    w: &mut AtomicFile,
+    buf: &mut Vec<u8>,
+    v: &T,
+    dir: &Path,
+    name: &str,
+) -> Result<()> {
+    buf.clear();
+    serde_json::to_writer(&mut *buf, v)
         .map_err(std::io::Error::from)
-        .and_then(|_| w.write_all(b"\n"))
-        .map_err(|e| Error::io(path, e))
+        .and_then(|_| {
+            buf.push(b'\n');
+            w.write_all(buf)
+        })
+        .map_err(|e| Error::io(dir.join(name), e))
 }
 
 impl JsonlSink {
@@ -56,6 +68,7 @@ impl JsonlSink {
             reports: AtomicFile::create(&dir.join(super::REPORTS_JSONL))?,
             mentions: AtomicFile::create(&dir.join(super::MENTIONS_JSONL))?,
             dir: dir.to_path_buf(),
+            buf: Vec::new(),
         })
     }
 
@@ -71,10 +84,12 @@ impl JsonlSink {
 
 impl RecordSink for JsonlSink {
     fn report(&mut self, rec: &ReportRecord) -> Result<()> {
-        line(&mut self.reports, rec, &self.dir.join(super::REPORTS_JSONL))
+        let (w, buf) = (&mut self.reports, &mut self.buf);
+        line(w, buf, rec, &self.dir, super::REPORTS_JSONL)
     }
     fn mention(&mut self, m: &Mention) -> Result<()> {
-        line(&mut self.mentions, m, &self.dir.join(super::MENTIONS_JSONL))
+        let (w, buf) = (&mut self.mentions, &mut self.buf);
+        line(w, buf, m, &self.dir, super::MENTIONS_JSONL)
     }
 }
 
