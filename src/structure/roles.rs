@@ -1,6 +1,6 @@
 //! Section roles and the cue words that reveal them, in headings and in running text.
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
@@ -53,46 +53,28 @@ fn re(s: &str) -> Regex {
     Regex::new(s).expect("role regex")
 }
 
-static H_MEASURE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"下一步|打算|举措|措施|努力方向|今后|明年|来年|新的一年|新一年|思路|整改|计划|改进方向|工作安排|目标任务|工作重点|着力点|改进|展望|方向|建议|对策|意见|几点思考|路径|怎么干|怎么走|怎么做|怎样做|如何|接下来|下一程|下步|再出发",
-    )
-});
+const H_MEASURE: &str = r"下一步|打算|举措|措施|努力方向|今后|明年|来年|新的一年|新一年|思路|整改|计划|改进方向|工作安排|目标任务|工作重点|着力点|改进|展望|方向|建议|对策|意见|几点思考|路径|怎么干|怎么走|怎么做|怎样做|如何|接下来|下一程|下步|再出发";
 /// A heading that states a shortcoming (「组织生活质效不够到位」「管理监督措施不够有力」「…有待加强」).
-static H_SHORTCOMING: LazyLock<Regex> = LazyLock::new(|| {
-    re(concat!(
-        r"不够|不足|不强|不高|不到位|不力|不严|不实|不深|不细|不紧|不精|不优|不规范|不健全|不完善|不平衡|不明显|不充分|不广|不畅|不多|不够有力",
-        r"|欠缺|缺乏|缺少|缺位|薄弱|滞后|乏力|偏少|偏低|偏弱|偏大|偏高|偏软|偏松|老化|断层|有待|仍需|亟待|亟需|尚需|还需|仍有|差距",
-        r"|淡化|弱化|虚化|边缘化|两张皮|走过场|形式主义|软弱涣散|短缺|难以|较弱|较低|较少|较差|失之于|流于|空转|脱节|松散|松懈|懈怠|单一|困难|难题"
-    ))
-});
+const H_SHORTCOMING: &str = concat!(
+    r"不够|不足|不强|不高|不到位|不力|不严|不实|不深|不细|不紧|不精|不优|不规范|不健全|不完善|不平衡|不明显|不充分|不广|不畅|不多|不够有力",
+    r"|欠缺|缺乏|缺少|缺位|薄弱|滞后|乏力|偏少|偏低|偏弱|偏大|偏高|偏软|偏松|老化|断层|有待|仍需|亟待|亟需|尚需|还需|仍有|差距",
+    r"|淡化|弱化|虚化|边缘化|两张皮|走过场|形式主义|软弱涣散|短缺|难以|较弱|较低|较少|较差|失之于|流于|空转|脱节|松散|松懈|懈怠|单一|困难|难题"
+);
 /// A heading that sets out to do something (「加强薄弱环节」「针对不足的改进措施」): a plan, even with a
 /// shortcoming word in it.
-static H_ACTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?:^(?:督促|推行|开展|制定|引导|鼓励|实行|探索|整合|统筹|提高|增强|确保|做好|抓紧|限期|压减|减少|杜绝|防止|避免|着力|加强|强化|提升|推进|推动|着眼|坚持|深化|针对|补齐|破解|解决|改进|完善|健全|夯实|抓好|抓实|突出|聚焦|扎实|持续|全面|切实|进一步|建立|实施|加大|优化|创新|激发|注重|狠抓|规范|严格|落实|压实|用好)|(?:解决|整改|化解|破解|处理|防范|杜绝|避免|补齐)[^，。]{0,12}(?:问题|短板|不足|弱项))",
-    )
-});
+const H_ACTION: &str = r"(?:^(?:督促|推行|开展|制定|引导|鼓励|实行|探索|整合|统筹|提高|增强|确保|做好|抓紧|限期|压减|减少|杜绝|防止|避免|着力|加强|强化|提升|推进|推动|着眼|坚持|深化|针对|补齐|破解|解决|改进|完善|健全|夯实|抓好|抓实|突出|聚焦|扎实|持续|全面|切实|进一步|建立|实施|加大|优化|创新|激发|注重|狠抓|规范|严格|落实|压实|用好)|(?:解决|整改|化解|破解|处理|防范|杜绝|避免|补齐)[^，。]{0,12}(?:问题|短板|不足|弱项))";
 static DOC_TITLE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:报告|材料|发言|提纲|总结|述职|汇报|讲话|调研|纪要|方案)(?:稿)?$|^关于.{2,40}的")
 });
-static H_CAUSE: LazyLock<Regex> = LazyLock::new(|| re(r"原因|根源|症结|根子"));
-static H_PROBLEM: LazyLock<Regex> =
-    LazyLock::new(|| re(r"问题|不足|差距|短板|弱项|薄弱环节|查摆|缺点|缺陷|瓶颈|困难"));
-static H_HIGHLIGHT: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"成效|做法|亮点|成绩|工作情况|主要工作|开展情况|特色|经验|基本情况|回顾|取得|落实情况|完成情况|工作开展|总体情况|现状",
-    )
-});
+const H_CAUSE: &str = r"原因|根源|症结|根子";
+const H_PROBLEM: &str = r"问题|不足|差距|短板|弱项|薄弱环节|查摆|缺点|缺陷|瓶颈|困难";
+const H_HIGHLIGHT: &str = r"成效|做法|亮点|成绩|工作情况|主要工作|开展情况|特色|经验|基本情况|回顾|取得|落实情况|完成情况|工作开展|总体情况|现状";
 /// Words of achievement headings that also name the subject of a problems part (「抓党建工作责任落实不到位」).
-static H_HIGHLIGHT_WEAK: LazyLock<Regex> =
-    LazyLock::new(|| re(r"履职|履行|职责|创新|抓党建|党建工作"));
-static H_COMBINED_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(问题|不足|差距|短板|弱项)(及|和|与|以及|、)(其)?(产生的)?(主要|深层次)?(原因|根源|成因)")
-});
-static H_COMBINED_MEASURE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(问题|不足|差距|短板)[^，。]{0,3}(及|和|与|以及)[^，。]{0,4}(整改|措施|举措|对策)")
-});
+const H_HIGHLIGHT_WEAK: &str = r"履职|履行|职责|创新|抓党建|党建工作";
+const H_COMBINED_CAUSE: &str =
+    r"(问题|不足|差距|短板|弱项)(及|和|与|以及|、)(其)?(产生的)?(主要|深层次)?(原因|根源|成因)";
+const H_COMBINED_MEASURE: &str =
+    r"(问题|不足|差距|短板)[^，。]{0,3}(及|和|与|以及)[^，。]{0,4}(整改|措施|举措|对策)";
 
 /// Whether a heading line is the document's own title (「关于……的报告」「……述职报告」), which names no
 /// section even when it ends in 「整改措施」.
@@ -100,18 +82,71 @@ pub fn document_title(title: &str) -> bool {
     DOC_TITLE.is_match(title.trim())
 }
 
+/// The heading patterns.
+#[derive(Debug, Clone, Copy)]
+enum Heading {
+    Shortcoming,
+    Action,
+    Cause,
+    CombinedCause,
+    Measure,
+    Problem,
+    CombinedMeasure,
+    Highlight,
+    HighlightWeak,
+}
+
+impl Heading {
+    /// Every pattern, in discriminant order (the set's pattern numbers).
+    const ALL: [Heading; 9] = [
+        Heading::Shortcoming,
+        Heading::Action,
+        Heading::Cause,
+        Heading::CombinedCause,
+        Heading::Measure,
+        Heading::Problem,
+        Heading::CombinedMeasure,
+        Heading::Highlight,
+        Heading::HighlightWeak,
+    ];
+
+    fn pattern(self) -> &'static str {
+        match self {
+            Heading::Shortcoming => H_SHORTCOMING,
+            Heading::Action => H_ACTION,
+            Heading::Cause => H_CAUSE,
+            Heading::CombinedCause => H_COMBINED_CAUSE,
+            Heading::Measure => H_MEASURE,
+            Heading::Problem => H_PROBLEM,
+            Heading::CombinedMeasure => H_COMBINED_MEASURE,
+            Heading::Highlight => H_HIGHLIGHT,
+            Heading::HighlightWeak => H_HIGHLIGHT_WEAK,
+        }
+    }
+}
+
+/// Every heading pattern in one pass over a title (it was up to nine searches, for every candidate line).
+static HEADINGS: LazyLock<RegexSet> =
+    LazyLock::new(|| RegexSet::new(Heading::ALL.map(Heading::pattern)).expect("heading regexes"));
+
 /// The role a section heading announces, if it announces one.
 pub fn heading_role(title: &str) -> Option<Role> {
-    let shortcoming = H_SHORTCOMING.is_match(title) && !H_ACTION.is_match(title);
-    if H_CAUSE.is_match(title) {
-        return Some(if H_COMBINED_CAUSE.is_match(title) {
+    let m = HEADINGS.matches(title);
+    heading_role_by(title, |h| m.matched(h as usize))
+}
+
+/// The role of a heading that has the patterns `has` names, and (for 「下一步」 and 「情况」) the text `title`.
+fn heading_role_by(title: &str, has: impl Fn(Heading) -> bool) -> Option<Role> {
+    let shortcoming = has(Heading::Shortcoming) && !has(Heading::Action);
+    if has(Heading::Cause) {
+        return Some(if has(Heading::CombinedCause) {
             Role::Problem
         } else {
             Role::Cause
         });
     }
-    if H_MEASURE.is_match(title) {
-        if H_PROBLEM.is_match(title) && H_COMBINED_MEASURE.is_match(title) {
+    if has(Heading::Measure) {
+        if has(Heading::Problem) && has(Heading::CombinedMeasure) {
             return Some(Role::Problem);
         }
         // 「管理监督措施不够有力」 is a shortcoming about measures, not a plan.
@@ -124,13 +159,13 @@ pub fn heading_role(title: &str) -> Option<Role> {
         }
         return Some(Role::Measure);
     }
-    if shortcoming || (H_PROBLEM.is_match(title) && !H_ACTION.is_match(title)) {
+    if shortcoming || (has(Heading::Problem) && !has(Heading::Action)) {
         return Some(Role::Problem);
     }
-    if H_ACTION.is_match(title) {
+    if has(Heading::Action) {
         return None;
     }
-    (H_HIGHLIGHT.is_match(title) || H_HIGHLIGHT_WEAK.is_match(title)).then_some(Role::Highlight)
+    (has(Heading::Highlight) || has(Heading::HighlightWeak)).then_some(Role::Highlight)
 }
 
 static CAUSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
@@ -233,6 +268,28 @@ pub fn lead_in(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_heading_set_answers_as_each_pattern_alone() {
+        for (i, h) in Heading::ALL.into_iter().enumerate() {
+            assert_eq!(h as usize, i, "{h:?}");
+        }
+        let alone: Vec<Regex> = Heading::ALL.map(|h| re(h.pattern())).into();
+        let pieces: Vec<&str> = "存在 的 问题 不足 及 原因 根源 下一步 措施 整改 情况 加强 解决 短板 和 对策 成效 做法 履职 创新 党建工作 不够 到位 薄弱环节 组织 生活 ， 。 一、 （二） 工作"
+            .split(' ')
+            .collect();
+        let mut rng = crate::rng::SplitMix(34);
+        let mut roles = std::collections::BTreeSet::new();
+        for _ in 0..20000 {
+            let title: String = (0..1 + rng.below(8))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            let by_each = heading_role_by(&title, |h| alone[h as usize].is_match(&title));
+            assert_eq!(heading_role(&title), by_each, "{title}");
+            roles.insert(by_each);
+        }
+        assert_eq!(roles.len(), 5, "{roles:?}");
+    }
 
     #[test]
     fn the_problem_cue_filter_keeps_every_match() {
