@@ -409,6 +409,9 @@ impl Aggregate {
             .filter(|m| m.role == "problem" || m.role == "cause")
         {
             let list = self.evidence.entry(m.theme.clone()).or_default();
+            if ranks_out(list, m.score, &m.report, &m.text) {
+                continue;
+            }
             list.push(Evidence {
                 score: m.score,
                 report: m.report.clone(),
@@ -572,6 +575,26 @@ impl Aggregate {
     }
 }
 
+/// Whether [`trim_evidence`] would drop a newcomer at once, so that it need not be copied in: the list is
+/// full of sentences from distinct reports (so it is in ranking order) and the newcomer ranks at or after
+/// its last one. It is then either a second sentence of a listed report or a first one that ranks ninth.
+fn ranks_out(list: &[Evidence], score: f64, report: &str, text: &str) -> bool {
+    let Some(last) = list.last().filter(|_| list.len() >= EVIDENCE_PER_THEME) else {
+        return false;
+    };
+    let after_last = last
+        .score
+        .total_cmp(&score)
+        .then_with(|| report.cmp(&last.report))
+        .then_with(|| text.cmp(&last.text))
+        .is_ge();
+    after_last
+        && list
+            .iter()
+            .enumerate()
+            .all(|(i, a)| list[i + 1..].iter().all(|b| a.report != b.report))
+}
+
 fn trim_evidence(list: &mut Vec<Evidence>) {
     list.sort_by(|a, b| {
         b.score
@@ -598,6 +621,35 @@ fn trim_evidence(list: &mut Vec<Evidence>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evidence_that_ranks_out_is_what_trimming_drops() {
+        let mut rng = crate::rng::SplitMix(36);
+        let mut skipped = 0;
+        for _ in 0..200 {
+            let (mut fast, mut slow): (Vec<Evidence>, Vec<Evidence>) = (Vec::new(), Vec::new());
+            for k in 0..60 {
+                let e = Evidence {
+                    score: [0.5, 0.6, 0.7, 0.9][rng.below(4)],
+                    report: format!("r{}", rng.below(12)),
+                    unit: None,
+                    year: Some(2020),
+                    role: ["problem", "cause"][rng.below(2)].to_string(),
+                    text: format!("t{}", rng.below(3)),
+                };
+                slow.push(e.clone());
+                trim_evidence(&mut slow);
+                if ranks_out(&fast, e.score, &e.report, &e.text) {
+                    skipped += 1;
+                } else {
+                    fast.push(e);
+                    trim_evidence(&mut fast);
+                }
+                assert_eq!(fast, slow, "after {k}");
+            }
+        }
+        assert!(skipped > 1000, "{skipped}");
+    }
 
     fn rec(id: &str, year: i32, unit: &str, raised: &[&str]) -> ReportRecord {
         ReportRecord {
