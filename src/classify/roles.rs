@@ -10,6 +10,7 @@
 use super::features::{sigmoid, Sparse};
 use super::linear::{self, LinearParams, Loss, OneVsRest};
 use crate::error::Result;
+use crate::structure::markers::is_space;
 use crate::structure::{Basis, Role, Structure};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -83,7 +84,7 @@ pub fn features(input: &RoleInput, bits: u32) -> Sparse {
     let chars: Vec<char> = input
         .text
         .chars()
-        .filter(|c| !c.is_whitespace())
+        .filter(|&c| !is_space(c))
         .map(|c| if c.is_ascii_digit() { '0' } else { c })
         .collect();
     let mut buf = [0u8; 4];

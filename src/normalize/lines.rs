@@ -2,7 +2,7 @@
 //! titles), join hard-wrapped lines, and split flattened lines at headings and list markers.
 
 use super::{Buf, Step};
-use crate::structure::markers::{self, is_han, Kind, Marker};
+use crate::structure::markers::{self, is_han, is_space, Kind, Marker};
 use crate::structure::roles;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -35,12 +35,6 @@ impl Line {
     fn last(&self) -> Option<char> {
         self.chars.iter().rev().find(|c| !is_space(**c)).copied()
     }
-}
-
-/// `char::is_whitespace` without its Unicode table lookup for the characters of Chinese text: no whitespace
-/// character lies above U+3000, and the lines here are read several times each.
-fn is_space(c: char) -> bool {
-    (c as u32) <= 0x3000 && c.is_whitespace()
 }
 
 fn re(s: &str) -> Regex {
@@ -624,7 +618,7 @@ fn split_flattened(lines: &mut Vec<Line>, only: Option<&[bool]>) -> Vec<bool> {
 mod tests {
     use super::super::normalize;
     use super::super::Step;
-    use super::is_space;
+    use crate::structure::markers::is_space;
 
     #[test]
     fn boilerplate_in_two_parts_is_the_one_pattern() {

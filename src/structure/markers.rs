@@ -352,6 +352,12 @@ fn at_start_by_patterns(s: &str) -> Option<Marker> {
     None
 }
 
+/// `char::is_whitespace` without its Unicode table lookup for the characters of Chinese text (no
+/// whitespace character lies above U+3000): for loops that read every character of a text.
+pub fn is_space(c: char) -> bool {
+    (c as u32) <= 0x3000 && c.is_whitespace()
+}
+
 /// Whether a character is a CJK ideograph.
 pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
