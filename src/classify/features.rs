@@ -413,7 +413,9 @@ impl Vocabulary {
         let mut v: Sparse = Vec::with_capacity(ids.len() + 1 + input.rules.len());
         for run in ids.chunk_by(|a, b| a == b) {
             let (id, c) = (run[0], run.len());
-            v.push((id, (1.0 + (c as f32).ln()) * self.idf[id as usize]));
+            // Most features occur once, and 1 + ln 1 is exactly 1: no logarithm needed.
+            let tf = if c == 1 { 1.0 } else { 1.0 + (c as f32).ln() };
+            v.push((id, tf * self.idf[id as usize]));
         }
         let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {

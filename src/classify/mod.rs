@@ -534,6 +534,17 @@ mod tests {
                 let fast = engine.classify_cut(&st.text, tokens, Some(&p.starts[i]), st.role);
                 let slow = engine.classify(&st.text, tokens, st.role);
                 assert_eq!(fast, slow, "{}: {}", p.doc.id, st.text);
+                // The shipped model's table-driven scorer gives each theme's own probability, bit for bit.
+                let model = engine.model.as_ref().unwrap();
+                let x = model.vocab.transform(&Input {
+                    tokens,
+                    text: &st.text,
+                    role: st.role,
+                    rules: &[],
+                });
+                let each: Vec<u32> = model.themes.iter().map(|t| t.prob(&x).to_bits()).collect();
+                let all: Vec<u32> = model.probs(&x).iter().map(|p| p.to_bits()).collect();
+                assert_eq!(each, all, "{}: {}", p.doc.id, st.text);
                 hits += fast.len();
                 if crate::structure::markers::at_start(&st.text).is_some() {
                     marked_model_hits +=

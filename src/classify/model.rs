@@ -146,7 +146,9 @@ impl Classifier {
     }
 
     /// Probabilities of every theme for one vectorised statement. The same values, bit for bit, as
-    /// [`ThemeModel::prob`] of each theme: the products are added in the same (feature id) order.
+    /// [`ThemeModel::prob`] of each theme: the products are added in the same (feature id) order, and a
+    /// weight the theme lacks adds `+0.0`, which changes no sum but a `−0.0` one (to `+0.0`, where the
+    /// logistic is the same).
     pub fn probs(&self, x: &Sparse) -> Vec<f32> {
         let n = self.themes.len();
         let table = self.table.0.get_or_init(|| {
@@ -168,9 +170,7 @@ impl Classifier {
         for &(id, v) in x {
             if let Some(row) = table.get(id as usize * n..(id as usize + 1) * n) {
                 for (zt, wt) in z.iter_mut().zip(row) {
-                    if *wt != 0.0 {
-                        *zt += v * wt;
-                    }
+                    *zt += v * wt;
                 }
             }
         }
