@@ -118,8 +118,8 @@ fn model_probs(
 }
 
 /// Whether jieba-rs cuts `c` in a run with its neighbours: CJK ideographs, ASCII letters and digits and
-/// `+#&._%-` (its default word class). The supplementary planes are taken whole, so the class can only be
-/// wider than jieba-rs's, never narrower.
+/// `+#&._%-` (its default word class). U+20000–U+2FA1F is taken whole (jieba-rs lists its extension
+/// blocks there with gaps), so the class can only be wider than jieba-rs's, never narrower.
 fn cut_together(c: char) -> bool {
     matches!(c,
         '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
