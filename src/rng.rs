@@ -26,6 +26,19 @@ impl SplitMix {
     }
 }
 
+/// `n` texts of 1 to `max` pieces each, drawn from `pieces`: the inputs of the property tests that compare
+/// a fast path with the code it stands for.
+#[cfg(test)]
+pub(crate) fn random_texts(seed: u64, pieces: &[&str], max: usize, n: usize) -> Vec<String> {
+    let mut rng = SplitMix(seed);
+    (0..n)
+        .map(|_| {
+            let k = 1 + rng.below(max);
+            (0..k).map(|_| pieces[rng.below(pieces.len())]).collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

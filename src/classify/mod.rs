@@ -492,12 +492,8 @@ mod tests {
             "—",
             "：",
         ];
-        let mut rng = crate::rng::SplitMix(21);
         let mut restarts_inside = 0;
-        for _ in 0..3000 {
-            let text: String = (0..1 + rng.below(12))
-                .map(|_| pieces[rng.below(pieces.len())])
-                .collect();
+        for text in crate::rng::random_texts(21, &pieces, 12, 3000) {
             let whole = seg.tokens_at(&text);
             for skip in (1..text.len()).filter(|&i| text.is_char_boundary(i)) {
                 let Some(b) = cut_restart(&text, skip) else {

@@ -632,12 +632,8 @@ mod tests {
         let pieces: Vec<&str> = "来源 ： : 时间 更多 编辑 党员 下一篇 关注 转发 字体 大 中 【 】 本文由 发布 www. x https:// 2024 © 的 ，"
             .split(' ')
             .collect();
-        let mut rng = crate::rng::SplitMix(35);
         let mut hits = 0;
-        for _ in 0..20000 {
-            let t: String = (0..1 + rng.below(8))
-                .map(|_| pieces[rng.below(pieces.len())])
-                .collect();
+        for t in crate::rng::random_texts(35, &pieces, 8, 20000) {
             let two = BOILERPLATE_START.is_match(&t) || BOILERPLATE.is_match(&t);
             assert_eq!(two, one.is_match(&t), "{t}");
             hits += usize::from(two);
@@ -778,17 +774,6 @@ mod tests {
         assert!(n.steps.contains(&Step::Noise));
     }
 
-    /// Random strings over `pieces`, each of 1 to `max` pieces.
-    fn random_strings(pieces: &[&str], max: usize, n: usize) -> Vec<String> {
-        let mut rng = crate::rng::SplitMix(14);
-        (0..n)
-            .map(|_| {
-                let k = 1 + rng.below(max);
-                (0..k).map(|_| pieces[rng.below(pieces.len())]).collect()
-            })
-            .collect()
-    }
-
     #[test]
     fn every_page_number_starts_as_the_filter_expects() {
         let pieces = [
@@ -796,7 +781,7 @@ mod tests {
             "共", "页", "/", "，", ",", "、", "Page", "page", "PAGE", "of", "OF", "党", "a", "(",
         ];
         let mut matched = 0;
-        for t in random_strings(&pieces, 8, 200_000) {
+        for t in crate::rng::random_texts(14, &pieces, 8, 200_000) {
             let t = t.trim();
             if super::PAGE_NUMBER.is_match(t) {
                 matched += 1;
@@ -832,7 +817,7 @@ mod tests {
             "算",
         ];
         let mut matched = 0;
-        for h in random_strings(&pieces, 6, 100_000) {
+        for h in crate::rng::random_texts(14, &pieces, 6, 100_000) {
             if super::HEADING_BARE.is_match(&h) {
                 matched += 1;
                 let last = h.chars().last().expect("a match is not empty");

@@ -278,12 +278,8 @@ mod tests {
         let pieces: Vec<&str> = "存在 的 问题 不足 及 原因 根源 下一步 措施 整改 情况 加强 解决 短板 和 对策 成效 做法 履职 创新 党建工作 不够 到位 薄弱环节 组织 生活 ， 。 一、 （二） 工作"
             .split(' ')
             .collect();
-        let mut rng = crate::rng::SplitMix(34);
         let mut roles = std::collections::BTreeSet::new();
-        for _ in 0..20000 {
-            let title: String = (0..1 + rng.below(8))
-                .map(|_| pieces[rng.below(pieces.len())])
-                .collect();
+        for title in crate::rng::random_texts(34, &pieces, 8, 20000) {
             let by_each = heading_role_by(&title, |h| alone[h as usize].is_match(&title));
             assert_eq!(heading_role(&title), by_each, "{title}");
             roles.insert(by_each);
@@ -296,12 +292,8 @@ mod tests {
         let pieces: Vec<&str> = "但 还 仍然 也 对照 存在 有 面临 着 一些 问题 不足 差距 薄弱环节 不足之处 短板弱项 困难 缺点 主要 表现在 是 和 工作中 ， 。 ： : 解决 党员 村 的 全镇"
             .split(' ')
             .collect();
-        let mut rng = crate::rng::SplitMix(33);
         let mut matched = 0;
-        for _ in 0..20000 {
-            let text: String = (0..1 + rng.below(30))
-                .map(|_| pieces[rng.below(pieces.len())])
-                .collect();
+        for text in crate::rng::random_texts(33, &pieces, 30, 20000) {
             let bare = PROBLEM_CUE.is_match(&text) && !PROBLEM_CUE_VETO.is_match(&text);
             assert_eq!(problem_cue(&text), bare, "{text}");
             matched += usize::from(bare);
