@@ -285,36 +285,39 @@ pub fn normalize(raw: &str) -> String {
     let mut kept = 0;
     let mut chars = raw.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        let with = match c {
-            '\r' => {
-                if let Some(&(_, '\n')) = chars.peek() {
-                    chars.next();
-                }
-                Some('\n')
-            }
-            '\n' => continue,
-            '\u{2028}' | '\u{2029}' | '\u{85}' => Some('\n'),
-            '\t'
-            | '\u{0B}'
-            | '\u{0C}'
-            | '\u{A0}'
-            | '\u{3000}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{202F}'
-            | '\u{205F}' => Some(' '),
-            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => None,
-            c if c.is_control() => None,
-            c => match super::radicals::fold(c) {
-                f if f == c => continue,
-                f => Some(f),
-            },
-        };
+        if c == '\r' {
+            // CRLF is one line end: the LF goes with the CR.
+            chars.next_if(|&(_, n)| n == '\n');
+        }
+        let with = fold_char(c);
+        if with == Some(c) {
+            continue;
+        }
         out.push_str(&raw[kept..i]);
         out.extend(with);
         kept = chars.peek().map_or(raw.len(), |&(j, _)| j);
     }
     out.push_str(&raw[kept..]);
     out
+}
+
+/// What [`normalize`] makes of one character (a CR that opens a CRLF pair stands for the pair): the same
+/// character, another, or nothing.
+fn fold_char(c: char) -> Option<char> {
+    match c {
+        '\r' | '\n' | '\u{2028}' | '\u{2029}' | '\u{85}' => Some('\n'),
+        '\t'
+        | '\u{0B}'
+        | '\u{0C}'
+        | '\u{A0}'
+        | '\u{3000}'
+        | '\u{2000}'..='\u{200A}'
+        | '\u{202F}'
+        | '\u{205F}' => Some(' '),
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => None,
+        c if c.is_control() => None,
+        c => Some(super::radicals::fold(c)),
+    }
 }
 
 #[cfg(test)]
@@ -328,26 +331,10 @@ mod tests {
         let mut out = String::new();
         let mut chars = raw.chars().peekable();
         while let Some(c) = chars.next() {
-            match c {
-                '\r' => {
-                    if chars.peek() == Some(&'\n') {
-                        chars.next();
-                    }
-                    out.push('\n');
-                }
-                '\n' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push('\n'),
-                '\t'
-                | '\u{0B}'
-                | '\u{0C}'
-                | '\u{A0}'
-                | '\u{3000}'
-                | '\u{2000}'..='\u{200A}'
-                | '\u{202F}'
-                | '\u{205F}' => out.push(' '),
-                '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => {}
-                c if c.is_control() => {}
-                c => out.push(crate::ingest::radicals::fold(c)),
+            if c == '\r' && chars.peek() == Some(&'\n') {
+                chars.next();
             }
+            out.extend(fold_char(c));
         }
         out
     }

@@ -43,7 +43,6 @@ enum Num {
     Dec4,
 }
 
-/// A cell value.
 /// A cell to write; text borrows from the tables where it can (a sheet may have a row for each of
 /// a hundred thousand units).
 enum Cell<'a> {
